@@ -1,0 +1,1 @@
+/* arf.c - placeholder until the module lands */

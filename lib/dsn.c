@@ -1,0 +1,1 @@
+/* dsn.c - placeholder until the module lands */

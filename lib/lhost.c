@@ -1,0 +1,1 @@
+/* lhost.c - placeholder until the module lands */

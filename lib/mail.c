@@ -1,0 +1,1 @@
+/* mail.c - placeholder until the module lands */

@@ -1,0 +1,49 @@
+/* mail.h - internal: a bounce message seen as the parts decoders need
+ *
+ * mail.c is the only file that talks to GMime. It turns a message into plain strings, so
+ * the format decoders (dsn.c, arf.c, the lhost scanners) work on text and can be tested and fuzzed
+ * without building MIME trees.
+ */
+#ifndef FF_MAIL_H
+#define FF_MAIL_H
+
+#include <stddef.h>
+
+#include "fivefifty/error.h"
+
+typedef struct ff_mail_header {
+    char *name;  /* as written, owned */
+    char *value; /* unfolded, RFC 2047 decoded to UTF-8, owned */
+} ff_mail_header;
+
+typedef struct ff_mail {
+    ff_mail_header *headers;  /* top-level headers of the bounce, in order */
+    size_t nheaders;
+    char *content_type;       /* "multipart/report; report-type=..." lower-cased type/subtype */
+    char *text;               /* the human-readable parts of the bounce (text/plain, and
+                                 text/html turned into text), outside any returned message,
+                                 decoded to UTF-8, LF line ends; "" when none */
+    size_t text_len;
+    char *dsn;                /* body of message/delivery-status or
+                                 message/global-delivery-status parts; NULL when none */
+    size_t dsn_len;
+    char *feedback;           /* body of a message/feedback-report part; NULL when none */
+    size_t feedback_len;
+    char *orig_headers;       /* header block of the returned message (message/rfc822,
+                                 message/global, text/rfc822-headers), LF ends; NULL when
+                                 none was attached as a part */
+    size_t orig_headers_len;
+} ff_mail;
+
+/* ff_mail_parse() reads `len` bytes into `m` (zeroed first). Returns FF_OK, FF_EPARSE
+ * (not a message at all), FF_ENOMEM. Release with ff_mail_free() in every case. */
+ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err);
+
+/* ff_mail_header() returns the first top-level header named `name` (case-insensitive),
+ * borrowed from m, or NULL. */
+const char *ff_mail_header(const ff_mail *m, const char *name);
+
+/* ff_mail_free() releases what `m` owns and zeroes it; NULL is accepted. */
+void ff_mail_free(ff_mail *m);
+
+#endif

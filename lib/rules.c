@@ -1,0 +1,1 @@
+/* rules.c - placeholder until the module lands */

@@ -1,0 +1,1 @@
+/* status_registry.c - placeholder until the module lands */
