@@ -1,0 +1,156 @@
+/* text.c - bounded string helpers for the text scanners (see text.h)
+ *
+ * Scanners in lib/lhost/ and the DSN/ARF field readers share these so each format file
+ * holds only what is particular to its format.
+ */
+#include "text.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool ff_line_next(const char *buf, size_t len, size_t *pos, const char **line,
+                  size_t *line_len)
+{
+    if (*pos >= len)
+        return false;
+    const char *start = buf + *pos;
+    const char *nl = memchr(start, '\n', len - *pos);
+    size_t n = nl ? (size_t)(nl - start) : len - *pos;
+    *pos += n + (nl ? 1 : 0);
+    if (n > 0 && start[n - 1] == '\r')
+        n--;
+    *line = start;
+    *line_len = n;
+    return true;
+}
+
+const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0)
+        return hay;
+    if (n > hay_len)
+        return NULL;
+    unsigned char first = (unsigned char)tolower((unsigned char)needle[0]);
+    for (size_t i = 0; i + n <= hay_len; i++) {
+        if ((unsigned char)tolower((unsigned char)hay[i]) != first)
+            continue;
+        if (strncasecmp(hay + i, needle, n) == 0)
+            return hay + i;
+    }
+    return NULL;
+}
+
+bool ff_startswith_case(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return n <= len && strncasecmp(s, prefix, n) == 0;
+}
+
+void ff_trim(const char **s, size_t *len)
+{
+    while (*len > 0 && isspace((unsigned char)**s)) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
+        (*len)--;
+}
+
+char *ff_strndup_trim(const char *s, size_t len)
+{
+    ff_trim(&s, &len);
+    char *out = malloc(len + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return out;
+}
+
+char *ff_unfold(const char *s, size_t len)
+{
+    char *out = malloc(len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isspace(c)) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* RFC 5322 atext, without the characters that end an address in running text. */
+static bool atext(unsigned char c)
+{
+    return isalnum(c) || (c >= 0x80) || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static bool domchar(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c >= 0x80;
+}
+
+bool ff_addr_find(const char *s, size_t len, size_t *off, size_t *alen)
+{
+    for (size_t at = 0; at < len; at++) {
+        if (s[at] != '@' || at == 0)
+            continue;
+        size_t b = at;
+        if (s[at - 1] == '"') {
+            /* quoted local part: walk back to the opening quote */
+            size_t q = at - 1;
+            while (q > 0 && s[q - 1] != '"')
+                q--;
+            if (q == 0)
+                continue;
+            b = q - 1;
+        } else {
+            while (b > 0 && atext((unsigned char)s[b - 1]))
+                b--;
+        }
+        while (b < at && s[b] == '.')
+            b++;
+        size_t e = at + 1;
+        while (e < len && domchar((unsigned char)s[e]))
+            e++;
+        while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+            e--;
+        if (b == at || e == at + 1)
+            continue;
+        /* a domain needs a dot, or be a bracketed literal we do not chase here */
+        if (memchr(s + at + 1, '.', e - at - 1) == NULL)
+            continue;
+        *off = b;
+        *alen = e - b;
+        return true;
+    }
+    return false;
+}
+
+char *ff_addr_dup(const char *s, size_t len)
+{
+    size_t off, n;
+    if (!ff_addr_find(s, len, &off, &n))
+        return NULL;
+    char *out = malloc(n + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, s + off, n);
+    out[n] = '\0';
+    char *at = strrchr(out, '@');
+    for (char *p = at; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
+}
