@@ -11,13 +11,13 @@
 
 #include "fivefifty/error.h"
 
-typedef struct ff_mail_header {
+typedef struct ff_header {
     char *name;  /* as written, owned */
     char *value; /* unfolded, RFC 2047 decoded to UTF-8, owned */
-} ff_mail_header;
+} ff_header;
 
 typedef struct ff_mail {
-    ff_mail_header *headers;  /* top-level headers of the bounce, in order */
+    ff_header *headers;  /* top-level headers of the bounce, in order */
     size_t nheaders;
     char *content_type;       /* "multipart/report; report-type=..." lower-cased type/subtype */
     char *text;               /* the human-readable parts of the bounce (text/plain, and
