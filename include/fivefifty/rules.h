@@ -1,6 +1,6 @@
 /* rules.h - classification rules: data files compiled in, plus the user's own
  *
- * Rules are data, reviewed like code. The built-in files live in lib/rules/*.rules and are
+ * Rules are data, reviewed like code. The built-in files live in lib/rules/ (NN-name.rules) and are
  * compiled into the library; a user adds theirs at run time (`--rules FILE`), and theirs
  * are tried first. The first rule that matches decides.
  *
