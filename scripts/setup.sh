@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what fivefifty needs to build, test and benchmark on Debian 12, and nothing that
+# is already there. Safe to run again. Used by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+
+pkgs=(
+  gcc libc6-dev pkg-config meson ninja-build python3   # build
+  libgmime-3.0-dev libpcre2-dev libjansson-dev         # the library and the CLI
+  libcmocka-dev                                        # unit tests
+  clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
+  libsisimai-perl                                      # the peer the benchmark compares against
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

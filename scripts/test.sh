@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Every test, from a fresh Debian 12 machine: set up, build, run the unit and CLI tests,
+# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then each
+# libFuzzer target for FUZZ_SECONDS (default 60). Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+fuzz_seconds=${FUZZ_SECONDS:-60}
+passed=0
+failed=0
+
+# Count the results of a meson test run from its JSON log.
+count_meson() {
+  local log=$1/meson-logs/testlog.json p f
+  [ -f "$log" ] || { failed=$((failed + 1)); return; }
+  p=$(grep -c '"result": "OK"' "$log" || true)
+  f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + p)); failed=$((failed + f))
+  echo "  $1: $p passed, $f failed"
+}
+
+run_build() { # dir, meson options...
+  local dir=$1; shift
+  rm -rf "$dir"
+  if ! meson setup "$dir" "$@" >"$dir.log" 2>&1 || ! ninja -C "$dir" >>"$dir.log" 2>&1; then
+    echo "build $dir failed:"; tail -30 "$dir.log"; failed=$((failed + 1)); return 1
+  fi
+}
+
+echo "== unit and CLI tests"
+if run_build build-test; then
+  meson test -C build-test --print-errorlogs --num-processes 2 || true
+  count_meson build-test
+fi
+
+echo "== unit tests under ASan + UBSan"
+if run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 || true
+  count_meson build-asan
+fi
+
+echo "== fuzz targets, ${fuzz_seconds}s each"
+if CC=clang run_build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+     -Db_lundef=false; then
+  for exe in build-fuzz/tests/fuzz/fuzz_*; do
+    name=${exe##*/fuzz_}
+    seeds=tests/fuzz/seeds/$name
+    corpus=$(mktemp -d)
+    [ -d "$seeds" ] && cp -r "$seeds"/. "$corpus"/ 2>/dev/null
+    if "$exe" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+         -artifact_prefix="build-fuzz/$name-" "$corpus" >"build-fuzz/$name.log" 2>&1; then
+      echo "  fuzz $name: ok ($(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" | head -1))"
+      passed=$((passed + 1))
+    else
+      echo "  fuzz $name: FAILED"; tail -40 "build-fuzz/$name.log"; failed=$((failed + 1))
+    fi
+    rm -rf "$corpus"
+  done
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
