@@ -45,6 +45,7 @@ echo "== fuzz targets, ${fuzz_seconds}s each"
 if CC=clang run_build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
      -Db_lundef=false; then
   for exe in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -f "$exe" ] && [ -x "$exe" ] || continue
     name=${exe##*/fuzz_}
     seeds=tests/fuzz/seeds/$name
     corpus=$(mktemp -d)
