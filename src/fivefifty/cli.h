@@ -23,8 +23,16 @@ enum {
     EXIT_NOTHING = 4    /* decode: no input message reported anything */
 };
 
-int cmd_classify(int argc, char **argv);
-int cmd_decode(int argc, char **argv);
+/* One subcommand: cmd_NAME.c defines `int cmd_NAME(int argc, char **argv)` (argv[0] is
+ * the command's name) and `const char cmd_NAME_what[]`, a one-line description for the
+ * usage text. The table is generated (commands.h) from the files present. */
+struct cli_command {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+};
+
+#include "commands.h"
 
 /* Load the built-in rules plus each --rules file, in the order given (later files win).
  * Prints the error and returns NULL on failure. */

@@ -94,6 +94,8 @@ static int one(const ff_rules *rules, const struct opts *o, char *text, cli_tabl
     return 0;
 }
 
+const char cmd_classify_what[] = "decide what SMTP replies mean and what to do next";
+
 int cmd_classify(int argc, char **argv)
 {
     static const struct option longopts[] = {

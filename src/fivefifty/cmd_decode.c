@@ -122,6 +122,8 @@ static void summary(const struct run *run, size_t io_errors)
     printf("\n");
 }
 
+const char cmd_decode_what[] = "decode bounces, complaints and auto-replies";
+
 int cmd_decode(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},

@@ -7,21 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands_table.h"
 
-static const struct {
-    const char *name;
-    int (*run)(int, char **);
-    const char *what;
-} commands[] = {
-    {"classify", cmd_classify, "decide what SMTP replies mean and what to do next"},
-    {"decode", cmd_decode, "decode bounces, complaints and auto-replies"},
-};
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: fivefifty COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].what);
     fprintf(f, "\n'fivefifty COMMAND --help' for a command's options; man fivefifty.\n");
 }
 
@@ -40,9 +33,9 @@ int main(int argc, char **argv)
         printf("fivefifty %s\n", FF_VERSION);
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+        if (strcmp(argv[1], cli_commands[i].name) == 0)
+            return cli_commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "fivefifty: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
