@@ -94,7 +94,8 @@ char *ff_unfold(const char *s, size_t len)
 /* RFC 5322 atext, without the characters that end an address in running text. */
 static bool atext(unsigned char c)
 {
-    return isalnum(c) || (c >= 0x80) || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+    /* strchr() finds the terminating NUL too: a NUL byte is no atext */
+    return isalnum(c) || (c >= 0x80) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
 }
 
 static bool domchar(unsigned char c)
