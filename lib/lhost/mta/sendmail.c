@@ -1,0 +1,251 @@
+/* sendmail.c - Sendmail's "Returned mail" bounce (V8 and the older V5 layout)
+ *
+ * Sendmail writes up to two sections before the returned message:
+ *
+ *      ----- The following addresses had permanent fatal errors -----
+ *   <user@example.org>
+ *       (reason: 550 5.1.1 <user@example.org>... User Unknown)
+ *       (expanded from: <list@example.org>)
+ *
+ *      ----- Transcript of session follows -----
+ *   ... while talking to mx.example.org.:
+ *   >>> RCPT To:<user@example.org>
+ *   <<< 550 5.1.1 <user@example.org>... User Unknown
+ *   550 5.1.1 <user@example.org>... User unknown
+ *
+ * The address list names the recipients; the transcript says which host answered what to
+ * which command, and ends each recipient with its own "<addr>... text" line. The remote
+ * reply ("<<<" lines) is kept as the diagnostic where there is one: sendmail's own summary
+ * line turns many replies into "User unknown". V5 has only the transcript, and "transient
+ * non-fatal errors" (the warning after some hours) means the message is delayed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "text.h"
+
+static bool detect(const ff_mail *m)
+{
+    return mta_subject_starts(m, "Returned mail:") ||
+           mta_subject_starts(m, "Postmaster notify:") ||
+           mta_subject_starts(m, "Warning: could not send message") ||
+           mta_head(m, "----- Transcript of session follows -----") ||
+           mta_head(m, "----- The following addresses had");
+}
+
+static const char *const cut_markers[] = {
+    "----- Original message follows",
+    "----- Unsent message follows",
+    "----- Message header follows",
+    "----- Returned message follows",
+    "------ Returned message",
+    NULL,
+};
+
+/* Recipients tracked for "ended on their own line"; beyond this they share the last reply */
+#define SM_TRACK 256
+
+enum section { SEC_NONE, SEC_ADDRS, SEC_TRANSCRIPT };
+
+typedef struct session {
+    char *host;
+    const char *command;  /* static, from mta_command() */
+    const char *reply;    /* "<<<" lines: first byte of the first, end of the last */
+    const char *reply_end;
+    bool reply_open;      /* the last line was a "<<<" line */
+    bool quit;            /* after ">>> QUIT": the replies that follow are ignored */
+    bool done[SM_TRACK];  /* recipients the transcript ended on their own line */
+} session;
+
+static ff_hit *find(ff_hits *out, size_t first, const char *addr)
+{
+    for (size_t i = first; i < out->n; i++)
+        if (out->v[i].recipient && strcmp(out->v[i].recipient, addr) == 0)
+            return &out->v[i];
+    return NULL;
+}
+
+/* "<<< 550-5.7.1 text" lines joined without their markers. */
+static ff_status reply_diag(ff_hit *h, const char *s, size_t n)
+{
+    char *buf = malloc(n + 1);
+    if (buf == NULL)
+        return FF_ENOMEM;
+    size_t o = 0, pos = 0, ln;
+    const char *l;
+    while (ff_line_next(s, n, &pos, &l, &ln)) {
+        if (ln >= 3 && memcmp(l, "<<<", 3) == 0) {
+            l += 3;
+            ln -= 3;
+        }
+        memcpy(buf + o, l, ln);
+        o += ln;
+        buf[o++] = ' ';
+    }
+    ff_status st = mta_set_diag(h, buf, o);
+    free(buf);
+    return st;
+}
+
+static ff_status apply_session(ff_hit *h, const session *ss)
+{
+    ff_status st = FF_OK;
+    if (ss->host && !h->remote_mta)
+        st = mta_set(&h->remote_mta, ss->host, strlen(ss->host));
+    if (st == FF_OK && ss->command && !h->command)
+        st = mta_set(&h->command, ss->command, strlen(ss->command));
+    if (st == FF_OK && ss->reply)
+        st = reply_diag(h, ss->reply, (size_t)(ss->reply_end - ss->reply));
+    return st;
+}
+
+/* A transcript line "[550 5.1.1 ]<user@example.org>... text": the recipient's outcome. */
+static bool outcome(const char *l, size_t n)
+{
+    const char *dots = ff_memcasemem(l, n, "... ");
+    if (dots == NULL && n >= 3 && memcmp(l + n - 3, "...", 3) == 0)
+        dots = l + n - 3;
+    return dots != NULL && memchr(l, '@', (size_t)(dots - l)) != NULL;
+}
+
+static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const char *l,
+                                 size_t n, const char **local, size_t *local_n)
+{
+    ff_status st = FF_OK;
+    bool was_open = ss->reply_open;
+    ss->reply_open = false;
+    const char *talk = ff_memcasemem(l, n < 24 ? n : 24, "while talking to ");
+    if (talk != NULL) {
+        const char *h = talk + strlen("while talking to ");
+        size_t hn = (size_t)(l + n - h);
+        while (hn > 0 && (h[hn - 1] == ':' || h[hn - 1] == '.'))
+            hn--;
+        free(ss->host);
+        ss->host = ff_strndup_trim(h, hn);
+        ss->command = NULL;
+        ss->reply = NULL;
+        ss->quit = false;
+        return ss->host ? FF_OK : FF_ENOMEM;
+    }
+    if (n >= 4 && memcmp(l, ">>> ", 4) == 0) {
+        /* what the server says to QUIT or RSET is no answer about a recipient */
+        ss->quit = ff_startswith_case(l + 4, n - 4, "QUIT") ||
+                   ff_startswith_case(l + 4, n - 4, "RSET");
+        if (!ss->quit)
+            ss->command = mta_command(l + 4, n - 4);
+        ss->reply = NULL;
+        return FF_OK;
+    }
+    if (n >= 3 && memcmp(l, "<<<", 3) == 0) {
+        /* "503 Need RCPT" only says that every recipient had failed already */
+        if (ss->quit || mta_code_find(l + 3, n - 3) == 503)
+            return FF_OK;
+        if (!was_open || ss->reply == NULL)
+            ss->reply = l;
+        ss->reply_end = l + n;
+        ss->reply_open = true;
+        return FF_OK;
+    }
+    if (outcome(l, n)) {
+        const char *dots = ff_memcasemem(l, n, "...");
+        size_t off, an;
+        if (!ff_addr_find(l, (size_t)(dots - l), &off, &an))
+            return FF_OK;
+        char *addr = ff_addr_dup(l + off, an);
+        if (addr == NULL)
+            return FF_ENOMEM;
+        ff_hit *h = find(out, first, addr);
+        if (h == NULL) {
+            h = ff_hits_push(out);
+            if (h == NULL) {
+                free(addr);
+                return FF_ENOMEM;
+            }
+            h->recipient = addr;
+        } else {
+            free(addr);
+        }
+        size_t idx = (size_t)(h - out->v) - first;
+        if (idx < SM_TRACK)
+            ss->done[idx] = true;
+        st = mta_set_diag(h, l, n);
+        if (st == FF_OK)
+            st = apply_session(h, ss);
+        /* a reply answers the recipient after it, not the next one */
+        ss->reply = NULL;
+        return st;
+    }
+    if (ff_memcasemem(l, n, "... ") != NULL) {
+        /* "550 example.org (smtp)... 550 Host unknown": sendmail about another host, so
+         * the session above no longer speaks for the recipients below */
+        free(ss->host);
+        ss->host = NULL;
+        ss->command = NULL;
+        ss->reply = NULL;
+        return FF_OK;
+    }
+    if (mta_code_find(l, n < 4 ? n : 4) != 0 && *local == NULL) {
+        *local = l;
+        *local_n = n;
+    }
+    return st;
+}
+
+static ff_status scan(const ff_mail *m, ff_hits *out)
+{
+    const char *t = m->text;
+    size_t len = mta_cut(t, m->text_len, cut_markers);
+    size_t first = out->n, pos = 0, n;
+    const char *l, *local = NULL;
+    size_t local_n = 0;
+    enum section sec = SEC_NONE;
+    bool delayed = mta_subject_starts(m, "Warning:");
+    session ss = {0};
+    ff_hit *last = NULL;
+    ff_status st = FF_OK;
+    while (st == FF_OK && ff_line_next(t, len, &pos, &l, &n)) {
+        size_t ind = mta_indent(l, n);
+        if (ff_startswith_case(l + ind, n - ind, "----- The following addresses had")) {
+            sec = SEC_ADDRS;
+            if (ff_memcasemem(l, n, "non-fatal") != NULL)
+                delayed = true;
+            continue;
+        }
+        if (ff_startswith_case(l + ind, n - ind, "----- Transcript of session follows")) {
+            sec = SEC_TRANSCRIPT;
+            continue;
+        }
+        if (mta_blank(l, n))
+            continue;
+        if (sec == SEC_ADDRS) {
+            if (ind == 0 || ff_startswith_case(l, n, ">>>")) {
+                last = mta_hit_add(out, l, n, &st);
+            } else if (last && ff_startswith_case(l + ind, n - ind, "(reason:")) {
+                const char *r = l + ind + 8;
+                size_t rn = n - ind - 8;
+                if (rn > 0 && r[rn - 1] == ')')
+                    rn--;
+                st = mta_set_diag(last, r, rn);
+            }
+        } else if (sec == SEC_TRANSCRIPT) {
+            st = transcript_line(out, first, &ss, l, n, &local, &local_n);
+        }
+    }
+    /* Recipients the transcript did not end on their own line share its last reply. */
+    for (size_t i = first; st == FF_OK && i < out->n; i++) {
+        ff_hit *h = &out->v[i];
+        bool done = i - first < SM_TRACK && ss.done[i - first];
+        if (!done && ss.host != NULL)
+            st = apply_session(h, &ss);
+        if (st == FF_OK && h->diagnostic == NULL && local != NULL)
+            st = mta_set_diag(h, local, local_n);
+        if (st == FF_OK)
+            st = delayed ? mta_set(&h->dsn_action, "delayed", 7)
+                         : mta_set(&h->dsn_action, "failed", 6);
+    }
+    free(ss.host);
+    return st;
+}
+
+const ff_lhost ff_lhost_sendmail = {"sendmail", detect, scan};
