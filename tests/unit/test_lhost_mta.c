@@ -1,0 +1,202 @@
+/* test_lhost_mta.c - the MTA scanners on bounces written for these tests
+ *
+ * Each row names a fixture under tests/data/lhost/mta/, the scanner that must be the first
+ * MTA scanner to detect it, and every hit that scanner must find, field by field.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lhost.h"
+#include "mail.h"
+
+extern const ff_lhost *const ff_lhost_mtas[];
+extern const size_t ff_lhost_nmtas;
+
+struct want {
+    const char *rcpt, *diag, *status, *command, *remote, *action;
+    int code;
+};
+
+struct row {
+    const char *file;
+    const char *scanner;
+    size_t n;
+    struct want hits[4];
+};
+
+static const struct row rows[] = {
+    {"postfix-user-unknown.eml", "postfix", 3, {
+        {"user@example.org",
+         "550 5.1.1 <user@example.org>: Recipient address rejected: User unknown in local "
+         "recipient table", "5.1.1", "RCPT", "mx1.example.org", "failed", 550},
+        {"bob@example.net", "unknown user: \"bob\"", "", NULL, NULL, "failed", 0},
+        {"carol@example.net",
+         "lost connection with mx.example.net[198.51.100.7] while sending end of data -- "
+         "message may be sent more than once", "", "DATA", "mx.example.net", "failed", 0},
+    }},
+    {"postfix-delayed.eml", "postfix", 1, {
+        {"dave@example.org", "421 4.7.0 Try again later, closing connection.", "4.7.0",
+         "CONN", "mx.example.org", "delayed", 421},
+    }},
+    {"postfix-old.eml", "postfix", 1, {
+        {"erin@example.org",
+         "Name service error for domain example.org: Host not found, try again", "", NULL,
+         NULL, "failed", 0},
+    }},
+    {"sendmail-transcript.eml", "sendmail", 2, {
+        {"user@example.org",
+         "550-5.7.1 Recipient rejected by policy, 550 5.7.1 see https://example.org/policy",
+         "5.7.1", "RCPT", "mx.example.org", "failed", 550},
+        {"gone@example.net",
+         "550 5.1.2 <gone@example.net>... Host unknown (Name server: example.net: host not "
+         "found)", "5.1.2", NULL, NULL, "failed", 550},
+    }},
+    {"sendmail-v5.eml", "sendmail", 2, {
+        {"ann@example.org", "550 <ann@example.org>... No such user here", "", "RCPT",
+         "mail.example.org", "failed", 550},
+        {"ben@example.net",
+         "554 <ben@example.net>... 550 Host unknown (Authoritative answer from name server)",
+         "", NULL, NULL, "failed", 554},
+    }},
+    {"exim-failed.eml", "exim", 2, {
+        {"user@example.org",
+         "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "
+         "TO:<user@example.org>: 550 5.1.1 <user@example.org>: Recipient address rejected: "
+         "User unknown in virtual mailbox table", "5.1.1", "RCPT", "mx.example.org",
+         "failed", 550},
+        {"old@example.net", "retry timeout exceeded", "", NULL, NULL, "failed", 0},
+    }},
+    {"exim-delayed.eml", "exim", 1, {
+        {"slow@example.org",
+         "host mx.example.org [198.51.100.30] Delay reason: SMTP error from remote mail "
+         "server after MAIL FROM:<sender@example.com> SIZE=1200: 451 4.7.1 Greylisted, "
+         "please try again later", "4.7.1", "MAIL", "mx.example.org", "delayed", 451},
+    }},
+    {"exim-pipe.eml", "exim", 1, {
+        {"robot@example.org", "handler: cannot open queue directory: Permission denied", "",
+         NULL, NULL, "failed", 0},
+    }},
+    {"qmail-two.eml", "qmail", 3, {
+        {"full@example.org",
+         "192.0.2.40 does not like recipient. Remote host said: 552 5.2.2 "
+         "<full@example.org>: Mailbox full Giving up on 192.0.2.40.", "5.2.2", "RCPT",
+         "192.0.2.40", "failed", 552},
+        {"nobody@nowhere.example",
+         "Sorry, I couldn't find any host named nowhere.example. (#5.1.2)", "5.1.2", NULL,
+         NULL, "failed", 0},
+        {"strict@example.net",
+         "Connected to 198.51.100.9 but sender was rejected. Remote host said: 553 5.7.1 "
+         "Sender address rejected: not permitted I'm not going to try again; this message "
+         "has been in the queue too long.", "5.7.1", "MAIL", "198.51.100.9", "failed", 553},
+    }},
+};
+
+static char *slurp(const char *name, size_t *len)
+{
+    const char *dir = getenv("FF_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/lhost/mta/%s", dir ? dir : "tests/data", name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void same(const char *file, size_t i, const char *field, const char *want,
+                 const char *got)
+{
+    if (want == NULL && got == NULL)
+        return;
+    if (want == NULL || got == NULL || strcmp(want, got) != 0)
+        fail_msg("%s hit %zu %s: want [%s] got [%s]", file, i, field, want ? want : "(null)",
+                 got ? got : "(null)");
+}
+
+static void scanners(void **state)
+{
+    (void)state;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        const struct row *row = &rows[r];
+        size_t len;
+        char *data = slurp(row->file, &len);
+        ff_mail m;
+        ff_error err = {0};
+        assert_int_equal(ff_mail_parse(data, len, &m, &err), FF_OK);
+        const ff_lhost *first = NULL;
+        for (size_t k = 0; k < ff_lhost_nmtas && first == NULL; k++)
+            if (ff_lhost_mtas[k]->detect(&m))
+                first = ff_lhost_mtas[k];
+        if (first == NULL || strcmp(first->name, row->scanner) != 0)
+            fail_msg("%s: first scanner to detect is %s, want %s", row->file,
+                     first ? first->name : "none", row->scanner);
+        ff_hits hits = {0};
+        assert_int_equal(first->scan(&m, &hits), FF_OK);
+        if (hits.n != row->n)
+            fail_msg("%s: %zu hits, want %zu", row->file, hits.n, row->n);
+        for (size_t i = 0; i < hits.n; i++) {
+            const struct want *w = &row->hits[i];
+            const ff_hit *h = &hits.v[i];
+            same(row->file, i, "recipient", w->rcpt, h->recipient);
+            same(row->file, i, "diagnostic", w->diag, h->diagnostic);
+            same(row->file, i, "status", w->status, h->status);
+            same(row->file, i, "command", w->command, h->command);
+            same(row->file, i, "remote_mta", w->remote, h->remote_mta);
+            same(row->file, i, "dsn_action", w->action, h->dsn_action);
+            if (h->code != w->code)
+                fail_msg("%s hit %zu code: want %d got %d", row->file, i, w->code, h->code);
+        }
+        ff_hits_free(&hits);
+        ff_mail_free(&m);
+        free(data);
+    }
+}
+
+/* Mail that is no bounce, and bounce-like text with nothing a scanner can use. */
+static void nothing(void **state)
+{
+    (void)state;
+    static const char *msgs[] = {
+        "From: a@example.com\nTo: b@example.org\nSubject: lunch\n\nSee you at noon.\n",
+        "From: a@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+        "                   The mail system\n\n<nobody>: no domain here\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        ff_mail m;
+        ff_error err = {0};
+        ff_status st = ff_mail_parse(msgs[i], strlen(msgs[i]), &m, &err);
+        for (size_t k = 0; st == FF_OK && k < ff_lhost_nmtas; k++) {
+            ff_hits hits = {0};
+            if (ff_lhost_mtas[k]->detect(&m) && i == 0)
+                fail_msg("message %zu: %s detects a plain message", i,
+                         ff_lhost_mtas[k]->name);
+            assert_int_equal(ff_lhost_mtas[k]->scan(&m, &hits), FF_OK);
+            if (hits.n != 0)
+                fail_msg("message %zu: %s finds %zu hits", i, ff_lhost_mtas[k]->name,
+                         hits.n);
+            ff_hits_free(&hits);
+        }
+        ff_mail_free(&m);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(scanners),
+        cmocka_unit_test(nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
