@@ -96,6 +96,45 @@ static const struct row rows[] = {
          "Sender address rejected: not permitted I'm not going to try again; this message "
          "has been in the queue too long.", "5.7.1", "MAIL", "198.51.100.9", "failed", 553},
     }},
+    {"dragonfly-rcpt.eml", "dragonfly", 1, {
+        {"user@example.org",
+         "550 5.1.1 <user@example.org>: Recipient address rejected: User unknown", "5.1.1",
+         "RCPT", "mx.example.org", "failed", 550},
+    }},
+    {"opensmtpd-delayed.eml", "opensmtpd", 2, {
+        {"later@example.org", "421 4.7.0 Try again later", "4.7.0", NULL, NULL, "delayed",
+         421},
+        {"nomx@example.net", "No MX found for domain", "", NULL, NULL, "delayed", 0},
+    }},
+    {"courier-rcpt.eml", "courier", 1, {
+        {"user@example.org",
+         "550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 "
+         "Please check the address.", "5.1.1", "RCPT", "mx.example.org", "failed", 550},
+    }},
+    {"messagingserver-two.eml", "messagingserver", 2, {
+        {"user@example.org", "550 5.1.1 <user@example.org>... User unknown", "5.1.1", "RCPT",
+         "mx.example.org", "failed", 550},
+        {"bad@invalid.example.net", "Illegal host/domain name found", "", NULL, NULL,
+         "failed", 0},
+    }},
+    {"notes-reason.eml", "notes", 1, {
+        {"user@example.org", "User not listed in public Name & Address Book", "", NULL, NULL,
+         "failed", 0},
+    }},
+    {"domino-failure.eml", "domino", 1, {
+        {"user@example.org", "User user (user@example.org) not listed in Domino Directory",
+         "", NULL, NULL, "failed", 0},
+    }},
+    {"mailfoundry-failed.eml", "mailfoundry", 1, {
+        {"user@example.org",
+         "Server mx.example.org[192.0.2.12] failed with: 550 <user@example.org> No such user "
+         "here", "", NULL, "mx.example.org", "failed", 550},
+    }},
+    {"imailserver-unknown.eml", "imailserver", 2, {
+        {"user@example.org", "Unknown user: user@example.org", "", NULL, NULL, "failed", 0},
+        {"other@example.net", "550 5.7.1 Message rejected as spam", "5.7.1", NULL, NULL,
+         "failed", 550},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

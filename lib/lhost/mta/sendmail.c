@@ -216,8 +216,12 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             sec = SEC_TRANSCRIPT;
             continue;
         }
-        if (mta_blank(l, n))
+        if (mta_blank(l, n)) {
+            /* the address list ends at its first blank line */
+            if (sec == SEC_ADDRS && out->n > first)
+                sec = SEC_NONE;
             continue;
+        }
         if (sec == SEC_ADDRS) {
             if (ind == 0 || ff_startswith_case(l, n, ">>>")) {
                 last = mta_hit_add(out, l, n, &st);

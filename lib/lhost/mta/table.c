@@ -6,15 +6,31 @@
  */
 #include "lhost.h"
 
+extern const ff_lhost ff_lhost_dragonfly;
 extern const ff_lhost ff_lhost_postfix;
-extern const ff_lhost ff_lhost_sendmail;
 extern const ff_lhost ff_lhost_exim;
 extern const ff_lhost ff_lhost_qmail;
+extern const ff_lhost ff_lhost_courier;
+extern const ff_lhost ff_lhost_opensmtpd;
+extern const ff_lhost ff_lhost_messagingserver;
+extern const ff_lhost ff_lhost_notes;
+extern const ff_lhost ff_lhost_domino;
+extern const ff_lhost ff_lhost_mailfoundry;
+extern const ff_lhost ff_lhost_imailserver;
+extern const ff_lhost ff_lhost_sendmail;
 
 const ff_lhost *const ff_lhost_mtas[] = {
+    &ff_lhost_dragonfly,
     &ff_lhost_postfix,
     &ff_lhost_exim,
     &ff_lhost_qmail,
+    &ff_lhost_courier,
+    &ff_lhost_opensmtpd,
+    &ff_lhost_messagingserver,
+    &ff_lhost_notes,
+    &ff_lhost_domino,
+    &ff_lhost_mailfoundry,
+    &ff_lhost_imailserver,
     &ff_lhost_sendmail,
 };
 const size_t ff_lhost_nmtas = sizeof ff_lhost_mtas / sizeof ff_lhost_mtas[0];
