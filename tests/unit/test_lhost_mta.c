@@ -135,6 +135,35 @@ static const struct row rows[] = {
         {"other@example.net", "550 5.7.1 Message rejected as spam", "5.7.1", NULL, NULL,
          "failed", 550},
     }},
+    {"exchange2003-unknown.eml", "exchange2003", 1, {
+        {"user@example.org",
+         "The recipient name is not recognized MSEXCH:IMS:EXAMPLE:SITE:SERVER 0 (000C05A6) "
+         "Unknown Recipient", "", NULL, NULL, "failed", 0},
+    }},
+    {"mfilter-data.eml", "mfilter", 1, {
+        {"user@example.org", "550 5.1.1 <user@example.org>... User unknown", "5.1.1", "RCPT",
+         NULL, "failed", 550},
+    }},
+    {"apachejames-invalid.eml", "apachejames", 1, {
+        {"user@example.org", "550 - Requested action not taken: no such user here", "", NULL,
+         NULL, "failed", 550},
+    }},
+    {"qmail-unable.eml", "qmail", 1, {
+        {"user@example.org",
+         "unable to connect to remote server [192.0.2.80:25]: Connection refused I'm not going "
+         "to try again; this message has been in the queue too long.", "", NULL, NULL,
+         "failed", 0},
+    }},
+    {"generic-list.eml", "generic", 2, {
+        {"user@example.org",
+         "SMTP:RCPT host 192.0.2.8: 550 5.1.1 <user@example.org>... No such user here",
+         "5.1.1", "RCPT", NULL, "failed", 550},
+        {"other@example.net", "Mailbox disabled", "", NULL, NULL, "failed", 0},
+    }},
+    {"generic-dots.eml", "generic", 2, {
+        {"user@example.org", "User unknown", "", NULL, NULL, "failed", 0},
+        {"box@example.net", "552 5.2.2 Mailbox full", "5.2.2", NULL, NULL, "failed", 552},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

@@ -1,4 +1,5 @@
-/* qmail.c - qmail-send's failure notice (and the netqmail, qmail-ldap, vpopmail variants)
+/* qmail.c - qmail-send's failure notice (and the netqmail, qmail-ldap, vpopmail variants,
+ * and the qmail-derived "Unable to deliver message to the following address(es)." notice)
  *
  * qmail-send writes "Hi. This is the qmail-send program at HOST." and then one paragraph
  * per recipient, the address alone on its line:
@@ -25,6 +26,7 @@ static bool detect(const ff_mail *m)
 {
     return mta_head(m, "This is the qmail-send program") ||
            mta_head(m, "--- Below this line is a copy of the message.") ||
+           mta_head(m, "Unable to deliver message to the following address(es).") ||
            (mta_subject_starts(m, "failure notice") && mta_head(m, "qmail"));
 }
 
@@ -32,6 +34,7 @@ static const char *const cut_markers[] = {
     "--- Below this line is a copy of the message",
     "--- Enclosed is a copy of the message",
     "--- Below this line is the original bounce",
+    "--- Original message follows",
     NULL,
 };
 

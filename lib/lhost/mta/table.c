@@ -17,7 +17,11 @@ extern const ff_lhost ff_lhost_notes;
 extern const ff_lhost ff_lhost_domino;
 extern const ff_lhost ff_lhost_mailfoundry;
 extern const ff_lhost ff_lhost_imailserver;
+extern const ff_lhost ff_lhost_exchange2003;
+extern const ff_lhost ff_lhost_mfilter;
+extern const ff_lhost ff_lhost_apachejames;
 extern const ff_lhost ff_lhost_sendmail;
+extern const ff_lhost ff_lhost_generic;
 
 const ff_lhost *const ff_lhost_mtas[] = {
     &ff_lhost_dragonfly,
@@ -31,6 +35,10 @@ const ff_lhost *const ff_lhost_mtas[] = {
     &ff_lhost_domino,
     &ff_lhost_mailfoundry,
     &ff_lhost_imailserver,
+    &ff_lhost_exchange2003,
+    &ff_lhost_mfilter,
+    &ff_lhost_apachejames,
     &ff_lhost_sendmail,
+    &ff_lhost_generic,
 };
 const size_t ff_lhost_nmtas = sizeof ff_lhost_mtas / sizeof ff_lhost_mtas[0];
