@@ -164,6 +164,11 @@ static const struct row rows[] = {
         {"user@example.org", "User unknown", "", NULL, NULL, "failed", 0},
         {"box@example.net", "552 5.2.2 Mailbox full", "5.2.2", NULL, NULL, "failed", 552},
     }},
+    {"sendmail-warning.eml", "sendmail", 1, {
+        {"slow@example.org",
+         "<slow@example.org>... Deferred: Connection timed out with mx.example.org.", "",
+         NULL, NULL, "delayed", 0},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

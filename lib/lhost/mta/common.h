@@ -20,7 +20,7 @@
 /* How far detect() looks into the text: formats announce themselves in their first lines. */
 #define MTA_DETECT_SPAN 2048
 
-/* mta_head() says whether `needle` (ASCII, case-insensitive) occurs in the first
+/* mta_head() says whether `needle` occurs, exactly as written, in the first
  * MTA_DETECT_SPAN bytes of the bounce text. */
 bool mta_head(const ff_mail *m, const char *needle);
 
