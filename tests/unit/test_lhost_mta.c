@@ -63,7 +63,7 @@ static const struct row rows[] = {
          "mail.example.org", "failed", 550},
         {"ben@example.net",
          "554 <ben@example.net>... 550 Host unknown (Authoritative answer from name server)",
-         "", NULL, NULL, "failed", 554},
+         "", NULL, NULL, "failed", 550},
     }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
@@ -168,6 +168,9 @@ static const struct row rows[] = {
         {"slow@example.org",
          "<slow@example.org>... Deferred: Connection timed out with mx.example.org.", "",
          NULL, NULL, "delayed", 0},
+    }},
+    {"generic-xfailed.eml", "generic", 1, {
+        {"gone@example.org", NULL, "", NULL, NULL, "failed", 0},
     }},
 };
 

@@ -66,7 +66,7 @@ static bool edge_before(const char *s, size_t i)
         return true;
     unsigned char c = (unsigned char)s[i - 1];
     return !(isalnum(c) || c == '.' || c == '#' || c == '-' || c == '=' || c == '/' ||
-             c == '_' || c == '[' || c == ':' || c == '+');
+             c == '_' || c == ':' || c == '+');
 }
 
 int mta_code_find(const char *s, size_t len)
@@ -80,7 +80,8 @@ int mta_code_find(const char *s, size_t len)
         size_t e = i + 3;
         /* "550 ", "550-", "550" at the end; never "550.1", "5501", "250ms" */
         if (e < len && !(s[e] == ' ' || s[e] == '-' || s[e] == '\t' || s[e] == '\n' ||
-                         s[e] == '\r' || s[e] == ',' || s[e] == ';' || s[e] == ')'))
+                         s[e] == '\r' || s[e] == ',' || s[e] == ';' || s[e] == ')' ||
+                         (s[e] == ':' && (e + 1 == len || !isdigit((unsigned char)s[e + 1])))))
             continue;
         if (e + 1 < len && s[e] == '-' && !(s[e + 1] == ' ' || isalnum((unsigned char)s[e + 1])))
             continue;

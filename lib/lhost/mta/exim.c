@@ -23,8 +23,9 @@
 
 static bool detect(const ff_mail *m)
 {
-    return ff_mail_header(m, "X-Failed-Recipients") != NULL ||
-           mta_subject_starts(m, "Mail delivery failed") ||
+    /* X-Failed-Recipients alone is no sign of Exim's text: Gmail and others set it too,
+     * and generic reads it for them */
+    return mta_subject_starts(m, "Mail delivery failed") ||
            mta_subject_starts(m, "Mail failure -") ||
            (mta_subject_starts(m, "Warning: message ") &&
             mta_head(m, "has not yet been delivered")) ||

@@ -13,8 +13,9 @@
  *     * user@example.org
  *   The following recipients returned permanent errors: user@example.org. Reason: ...
  *
- * A "Technical details" (or "Reason:") text that follows a list is the diagnostic of the
- * listed addresses that have none. Everything after the usual "original message" titles
+ * A "Technical details" (or "Reason:") text that follows a list, up to the returned
+ * message, is the diagnostic of the listed addresses that have none. When the text names
+ * nobody, X-Failed-Recipients does. Everything after the usual "original message" titles
  * is ignored, so addresses in the returned headers are never taken for recipients.
  */
 #include <ctype.h>
@@ -37,6 +38,8 @@ static bool detect(const ff_mail *m)
 {
     if (m->feedback != NULL)
         return false;
+    if (ff_mail_header(m, "X-Failed-Recipients") != NULL)
+        return true;
     const char *from = ff_mail_header(m, "From");
     if (from != NULL && (ff_memcasemem(from, strlen(from), "mailer-daemon") != NULL ||
                          ff_memcasemem(from, strlen(from), "postmaster") != NULL))
@@ -62,6 +65,7 @@ static const char *const cut_markers[] = {
     "Below is a copy of the original message",
     "The original message follows",
     "-------- Original Message",
+    "----- Original message -----",
     "Content-Type: message/rfc822",
     "Return-Path:",
     "Received:",
@@ -171,6 +175,24 @@ static bool angle_line(const char *l, size_t n)
     return gt != NULL && gt + 1 < l + n && gt[1] == ':' && memchr(l, '@', (size_t)(gt - l));
 }
 
+/* X-Failed-Recipients (Exim, Gmail and others), for texts whose layout named nobody. */
+static ff_status from_header(const ff_mail *m, ff_hits *out)
+{
+    const char *v = ff_mail_header(m, "X-Failed-Recipients");
+    size_t n = v ? strlen(v) : 0;
+    ff_status st = FF_OK;
+    while (st == FF_OK && n > 0 && out->n < GENERIC_MAX_HITS) {
+        const char *comma = memchr(v, ',', n);
+        size_t part = comma ? (size_t)(comma - v) : n;
+        (void)mta_hit_add(out, v, part, &st);
+        if (comma == NULL)
+            break;
+        n -= part + 1;
+        v = comma + 1;
+    }
+    return st;
+}
+
 static ff_status scan(const ff_mail *m, ff_hits *out)
 {
     const char *t = m->text;
@@ -197,8 +219,6 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             if (blank) {
                 if (list && out->n > first)
                     list = false;
-                if (details && tech != NULL)
-                    details = false;
                 continue;
             }
         }
@@ -249,9 +269,15 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
                 xn--;
             }
             ff_hit *h = add(out, first, x, xn, &fresh, &st);
-            if (h == NULL || !fresh)
+            /* an address named again with its reason ("550 <addr>... User unknown") */
+            if (h == NULL || (!fresh && h->diagnostic != NULL))
                 continue;
             rest(x, xn, &r, &rn);
+            if (!fresh) {
+                if (dots_line(x, xn))
+                    st = mta_set_diag(h, x, xn);
+                continue;
+            }
             /* "on <date>" after a listed address is when, not why */
             if (rn > 0 && !ff_startswith_case(r, rn, "on ")) {
                 st = mta_set_diag(h, r, rn);
@@ -263,6 +289,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     }
     if (st == FF_OK && para != NULL && pb != NULL && para->diagnostic == NULL)
         st = mta_set_diag(para, pb, (size_t)(pe - pb));
+    if (st == FF_OK && out->n == first)
+        st = from_header(m, out);
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
         if (h->diagnostic == NULL && tech != NULL)

@@ -170,6 +170,14 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         if (idx < SM_TRACK)
             ss->done[idx] = true;
         st = mta_set_diag(h, l, n);
+        /* "554 <addr>... 550 Host unknown": the code after the dots is the cause */
+        const char *after = dots + 3;
+        while (after < l + n && *after == ' ')
+            after++;
+        int inner = mta_code_find(after, (size_t)(l + n - after) < 4 ?
+                                  (size_t)(l + n - after) : 4);
+        if (inner != 0)
+            h->code = inner;
         if (st == FF_OK)
             st = apply_session(h, ss);
         /* a reply answers the recipient after it, not the next one */
@@ -240,7 +248,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
         bool done = i - first < SM_TRACK && ss.done[i - first];
-        if (!done && ss.host != NULL)
+        if (!done && (ss.host != NULL || ss.reply != NULL))
             st = apply_session(h, &ss);
         if (st == FF_OK && h->diagnostic == NULL && local != NULL)
             st = mta_set_diag(h, local, local_n);
