@@ -268,11 +268,40 @@ static void nothing(void **state)
     }
 }
 
+/* A text naming more recipients than any bounce does stops at the cap. */
+static void bounded(void **state)
+{
+    (void)state;
+    static const char head[] = "From: MAILER-DAEMON@qm.example.com\nSubject: failure notice\n"
+                               "\nHi. This is the qmail-send program at qm.example.com.\n\n";
+    size_t cap = sizeof head + 1500 * 64;
+    char *msg = malloc(cap);
+    assert_non_null(msg);
+    size_t n = (size_t)snprintf(msg, cap, "%s", head);
+    for (int i = 0; i < 1500; i++)
+        n += (size_t)snprintf(msg + n, cap - n, "<u%d@example.org>:\nSorry.\n\n", i);
+    ff_mail m;
+    ff_error err = {0};
+    assert_int_equal(ff_mail_parse(msg, n, &m, &err), FF_OK);
+    ff_hits hits = {0};
+    size_t k = 0;
+    while (k < ff_lhost_nmtas && strcmp(ff_lhost_mtas[k]->name, "qmail") != 0)
+        k++;
+    assert_true(k < ff_lhost_nmtas);
+    assert_true(ff_lhost_mtas[k]->detect(&m));
+    assert_int_equal(ff_lhost_mtas[k]->scan(&m, &hits), FF_OK);
+    assert_int_equal(hits.n, 1000);
+    ff_hits_free(&hits);
+    ff_mail_free(&m);
+    free(msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scanners),
         cmocka_unit_test(nothing),
+        cmocka_unit_test(bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,7 +179,7 @@ ff_hit *mta_hit_add(ff_hits *out, const char *s, size_t len, ff_status *st)
 {
     *st = FF_OK;
     size_t off, n;
-    if (!ff_addr_find(s, len, &off, &n))
+    if (out->n >= MTA_MAX_HITS || !ff_addr_find(s, len, &off, &n))
         return NULL;
     char *addr = ff_addr_dup(s + off, n);
     if (addr == NULL) {

@@ -49,9 +49,13 @@ bool mta_status_find(const char *s, size_t len, char out[FF_STATUS_MAX]);
  * "MAIL", "DATA", "EHLO", "CONN" (the greeting or connection), or NULL. Static string. */
 const char *mta_command(const char *s, size_t len);
 
+/* A bounce names a handful of recipients; past this many a scanner adds no more, so a
+ * crafted text cannot make it allocate without bound. */
+#define MTA_MAX_HITS 1000
+
 /* mta_hit_add() appends a hit whose recipient is the first address in s[0..len) (domain
- * lower-cased). Returns the hit, or NULL with *st = FF_OK when s holds no address, or
- * NULL with *st = FF_ENOMEM. */
+ * lower-cased). Returns the hit, or NULL with *st = FF_OK when s holds no address or out
+ * already holds MTA_MAX_HITS hits, or NULL with *st = FF_ENOMEM. */
 ff_hit *mta_hit_add(ff_hits *out, const char *s, size_t len, ff_status *st);
 
 /* mta_set() replaces *dst with a trimmed copy of s[0..len) (the old value is freed).

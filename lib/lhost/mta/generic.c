@@ -24,7 +24,8 @@
 #include "common.h"
 #include "text.h"
 
-/* Bounded: a human-readable bounce that names more addresses is not one we understand. */
+/* Bounded tighter than MTA_MAX_HITS: its lines are loose, and each new address is
+ * compared with those found before. */
 #define GENERIC_MAX_HITS 256
 
 static const char *const subjects[] = {

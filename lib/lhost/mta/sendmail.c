@@ -156,6 +156,10 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         if (addr == NULL)
             return FF_ENOMEM;
         ff_hit *h = find(out, first, addr);
+        if (h == NULL && out->n >= MTA_MAX_HITS) {
+            free(addr);
+            return FF_OK;
+        }
         if (h == NULL) {
             h = ff_hits_push(out);
             if (h == NULL) {
