@@ -25,7 +25,7 @@ typedef struct ff_hit {
     char *diagnostic;    /* whole, unfolded */
     char *remote_mta;
     char *command;       /* "RCPT", "DATA", "MAIL", "CONN", "EHLO", ... */
-    char *dsn_action;    /* "failed" or "delayed" when the text says which */
+    char *dsn_action;    /* "failed", "delayed" (or "delivered") when the text says */
     int code;
     char status[FF_STATUS_MAX];
 } ff_hit;

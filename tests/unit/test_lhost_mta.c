@@ -172,6 +172,11 @@ static const struct row rows[] = {
     {"generic-xfailed.eml", "generic", 1, {
         {"gone@example.org", NULL, "", NULL, NULL, "failed", 0},
     }},
+    {"postfix-delivered.eml", "postfix", 1, {
+        {"user@example.org",
+         "delivery via mx.example.org[192.0.2.10]:25: 250 2.0.0 Ok: queued as 4AbCdE", "2.0.0",
+         NULL, NULL, "delivered", 250},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

@@ -85,8 +85,10 @@ static ff_status block(ff_hit *h, const char *b, size_t bn, bool *delayed)
     if (after != NULL) {
         const char *a = ff_memcasemem(after, un - (size_t)(after - u), " after ");
         if (a != NULL) {
-            st = mta_set_command(h, a + 7, un - (size_t)(a + 7 - u) < 24 ?
-                                 un - (size_t)(a + 7 - u) : 24);
+            /* "after RCPT TO:<addr>:", "after end of data", "after initial connection":
+             * only the words right after "after" name the command */
+            size_t left = un - (size_t)(a + 7 - u);
+            st = mta_set_command(h, a + 7, left < 24 ? left : 24);
             if (st != FF_OK)
                 goto done;
         }

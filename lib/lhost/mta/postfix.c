@@ -13,7 +13,9 @@
  * The paragraph starts at the left margin with the address in angle brackets and goes on
  * with indented lines. "host H said:" gives the remote MTA and the reply, "(in reply to X
  * command)" or "while sending X" the command. The delay notice ("Delayed Mail (still
- * being retried)", "THIS IS A WARNING ONLY") has the same paragraphs with action delayed.
+ * being retried)", "THIS IS A WARNING ONLY") has the same paragraphs with action delayed,
+ * and the success report (NOTIFY=SUCCESS: "Successful Mail Delivery Report") with action
+ * delivered, so a success is never read as a failure.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +119,16 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
 {
     const char *t = m->text;
     size_t len = mta_cut(t, m->text_len, cut_markers);
-    const char *subj = ff_mail_header(m, "Subject");
-    bool delayed = (subj && ff_startswith_case(subj, strlen(subj), "Delayed Mail")) ||
-                   ff_memcasemem(t, len < MTA_DETECT_SPAN ? len : MTA_DETECT_SPAN,
-                                 "THIS IS A WARNING ONLY") != NULL;
+    /* the notice's kind says what happened to every recipient it lists; a "delivery
+     * temporarily suspended" inside a returned message still ended in failure */
+    size_t head = len < MTA_DETECT_SPAN ? len : MTA_DETECT_SPAN;
+    const char *action = "failed";
+    if (mta_subject_starts(m, "Delayed Mail") ||
+        ff_memcasemem(t, head, "THIS IS A WARNING ONLY") != NULL)
+        action = "delayed";
+    else if (mta_subject_starts(m, "Successful Mail Delivery Report") ||
+             ff_memcasemem(t, head, "was successfully delivered") != NULL)
+        action = "delivered";
     size_t pos = 0;
     const char *l;
     size_t n;
@@ -152,12 +160,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             return FF_ENOMEM;
         st = read_para(h, u, strlen(u));
         free(u);
-        if (st == FF_OK) {
-            bool susp = ff_memcasemem(p, (size_t)(pend - p),
-                                      "delivery temporarily suspended") != NULL;
-            st = (delayed || susp) ? mta_set(&h->dsn_action, "delayed", 7)
-                                   : mta_set(&h->dsn_action, "failed", 6);
-        }
+        if (st == FF_OK)
+            st = mta_set(&h->dsn_action, action, strlen(action));
         if (st != FF_OK)
             return st;
     }
