@@ -177,6 +177,10 @@ static const struct row rows[] = {
          "delivery via mx.example.org[192.0.2.10]:25: 250 2.0.0 Ok: queued as 4AbCdE", "2.0.0",
          NULL, NULL, "delivered", 250},
     }},
+    {"sendmail-receipt.eml", "sendmail", 1, {
+        {"user@example.org", "<user@example.org>... Successfully delivered", "", NULL, NULL,
+         "delivered", 0},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

@@ -16,8 +16,9 @@
  * The address list names the recipients; the transcript says which host answered what to
  * which command, and ends each recipient with its own "<addr>... text" line. The remote
  * reply ("<<<" lines) is kept as the diagnostic where there is one: sendmail's own summary
- * line turns many replies into "User unknown". V5 has only the transcript, and "transient
- * non-fatal errors" (the warning after some hours) means the message is delayed.
+ * line turns many replies into "User unknown". V5 has only the transcript. The list's
+ * title gives the action: "permanent fatal errors" failed, "transient non-fatal errors"
+ * (the warning after some hours) delayed, "successful delivery notifications" delivered.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -213,15 +214,20 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     size_t local_n = 0;
     enum section sec = SEC_NONE;
     bool delayed = mta_subject_starts(m, "Warning:");
+    const char *sec_action = "failed";
     session ss = {0};
     ff_hit *last = NULL;
     ff_status st = FF_OK;
     while (st == FF_OK && ff_line_next(t, len, &pos, &l, &n)) {
         size_t ind = mta_indent(l, n);
         if (ff_startswith_case(l + ind, n - ind, "----- The following addresses had")) {
+            /* each list says what became of its addresses */
             sec = SEC_ADDRS;
+            sec_action = "failed";
             if (ff_memcasemem(l, n, "non-fatal") != NULL)
-                delayed = true;
+                sec_action = "delayed";
+            else if (ff_memcasemem(l, n, "successful") != NULL)
+                sec_action = "delivered";
             continue;
         }
         if (ff_startswith_case(l + ind, n - ind, "----- Transcript of session follows")) {
@@ -237,6 +243,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         if (sec == SEC_ADDRS) {
             if (ind == 0 || ff_startswith_case(l, n, ">>>")) {
                 last = mta_hit_add(out, l, n, &st);
+                if (last != NULL)
+                    st = mta_set(&last->dsn_action, sec_action, strlen(sec_action));
             } else if (last && ff_startswith_case(l + ind, n - ind, "(reason:")) {
                 const char *r = l + ind + 8;
                 size_t rn = n - ind - 8;
@@ -256,7 +264,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             st = apply_session(h, &ss);
         if (st == FF_OK && h->diagnostic == NULL && local != NULL)
             st = mta_set_diag(h, local, local_n);
-        if (st == FF_OK)
+        if (st == FF_OK && h->dsn_action == NULL)
             st = delayed ? mta_set(&h->dsn_action, "delayed", 7)
                          : mta_set(&h->dsn_action, "failed", 6);
     }
