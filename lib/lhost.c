@@ -65,6 +65,7 @@ void ff_hits_free(ff_hits *hits)
         free(h->remote_mta);
         free(h->command);
         free(h->dsn_action);
+        free(h->original_recipient);
     }
     free(hits->v);
     memset(hits, 0, sizeof *hits);

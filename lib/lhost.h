@@ -28,6 +28,8 @@ typedef struct ff_hit {
     char *dsn_action;    /* "failed", "delayed" (or "delivered") when the text says */
     int code;
     char status[FF_STATUS_MAX];
+    char *original_recipient; /* the address before aliasing ("expanded from <x>"), which
+                                 a DSN may give as Final-Recipient instead */
 } ff_hit;
 
 typedef struct ff_hits {

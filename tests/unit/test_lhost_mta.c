@@ -22,6 +22,7 @@ extern const size_t ff_lhost_nmtas;
 struct want {
     const char *rcpt, *diag, *status, *command, *remote, *action;
     int code;
+    const char *orig; /* original_recipient, NULL when the text gives none */
 };
 
 struct row {
@@ -35,151 +36,153 @@ static const struct row rows[] = {
     {"postfix-user-unknown.eml", "postfix", 3, {
         {"user@example.org",
          "550 5.1.1 <user@example.org>: Recipient address rejected: User unknown in local "
-         "recipient table", "5.1.1", "RCPT", "mx1.example.org", "failed", 550},
-        {"bob@example.net", "unknown user: \"bob\"", "", NULL, NULL, "failed", 0},
+         "recipient table", "5.1.1", "RCPT", "mx1.example.org", "failed", 550, NULL},
+        {"bob@example.net", "unknown user: \"bob\"", "", NULL, NULL, "failed", 0,
+         "team@example.com"},
         {"carol@example.net",
          "lost connection with mx.example.net[198.51.100.7] while sending end of data -- "
-         "message may be sent more than once", "", "DATA", "mx.example.net", "failed", 0},
+         "message may be sent more than once", "", "DATA", "mx.example.net", "failed", 0, NULL},
     }},
     {"postfix-delayed.eml", "postfix", 1, {
         {"dave@example.org", "421 4.7.0 Try again later, closing connection.", "4.7.0",
-         "CONN", "mx.example.org", "delayed", 421},
+         "CONN", "mx.example.org", "delayed", 421, NULL},
     }},
     {"postfix-old.eml", "postfix", 1, {
         {"erin@example.org",
          "Name service error for domain example.org: Host not found, try again", "", NULL,
-         NULL, "failed", 0},
+         NULL, "failed", 0, NULL},
     }},
     {"sendmail-transcript.eml", "sendmail", 2, {
         {"user@example.org",
          "550-5.7.1 Recipient rejected by policy, 550 5.7.1 see https://example.org/policy",
-         "5.7.1", "RCPT", "mx.example.org", "failed", 550},
+         "5.7.1", "RCPT", "mx.example.org", "failed", 550, NULL},
         {"gone@example.net",
          "550 5.1.2 <gone@example.net>... Host unknown (Name server: example.net: host not "
-         "found)", "5.1.2", NULL, NULL, "failed", 550},
+         "found)", "5.1.2", NULL, NULL, "failed", 550, "staff@example.com"},
     }},
     {"sendmail-v5.eml", "sendmail", 2, {
         {"ann@example.org", "550 <ann@example.org>... No such user here", "", "RCPT",
-         "mail.example.org", "failed", 550},
+         "mail.example.org", "failed", 550, NULL},
         {"ben@example.net",
          "554 <ben@example.net>... 550 Host unknown (Authoritative answer from name server)",
-         "", NULL, NULL, "failed", 550},
+         "", NULL, NULL, "failed", 550, NULL},
     }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "
          "TO:<user@example.org>: 550 5.1.1 <user@example.org>: Recipient address rejected: "
          "User unknown in virtual mailbox table", "5.1.1", "RCPT", "mx.example.org",
-         "failed", 550},
-        {"old@example.net", "retry timeout exceeded", "", NULL, NULL, "failed", 0},
+         "failed", 550, NULL},
+        {"old@example.net", "retry timeout exceeded", "", NULL, NULL, "failed", 0,
+         "alias@example.com"},
     }},
     {"exim-delayed.eml", "exim", 1, {
         {"slow@example.org",
          "host mx.example.org [198.51.100.30] Delay reason: SMTP error from remote mail "
          "server after MAIL FROM:<sender@example.com> SIZE=1200: 451 4.7.1 Greylisted, "
-         "please try again later", "4.7.1", "MAIL", "mx.example.org", "delayed", 451},
+         "please try again later", "4.7.1", "MAIL", "mx.example.org", "delayed", 451, NULL},
     }},
     {"exim-pipe.eml", "exim", 1, {
         {"robot@example.org", "handler: cannot open queue directory: Permission denied", "",
-         NULL, NULL, "failed", 0},
+         NULL, NULL, "failed", 0, NULL},
     }},
     {"qmail-two.eml", "qmail", 3, {
         {"full@example.org",
          "192.0.2.40 does not like recipient. Remote host said: 552 5.2.2 "
          "<full@example.org>: Mailbox full Giving up on 192.0.2.40.", "5.2.2", "RCPT",
-         "192.0.2.40", "failed", 552},
+         "192.0.2.40", "failed", 552, NULL},
         {"nobody@nowhere.example",
          "Sorry, I couldn't find any host named nowhere.example. (#5.1.2)", "5.1.2", NULL,
-         NULL, "failed", 0},
+         NULL, "failed", 0, NULL},
         {"strict@example.net",
          "Connected to 198.51.100.9 but sender was rejected. Remote host said: 553 5.7.1 "
          "Sender address rejected: not permitted I'm not going to try again; this message "
-         "has been in the queue too long.", "5.7.1", "MAIL", "198.51.100.9", "failed", 553},
+         "has been in the queue too long.", "5.7.1", "MAIL", "198.51.100.9", "failed", 553, NULL},
     }},
     {"dragonfly-rcpt.eml", "dragonfly", 1, {
         {"user@example.org",
          "550 5.1.1 <user@example.org>: Recipient address rejected: User unknown", "5.1.1",
-         "RCPT", "mx.example.org", "failed", 550},
+         "RCPT", "mx.example.org", "failed", 550, NULL},
     }},
     {"opensmtpd-delayed.eml", "opensmtpd", 2, {
         {"later@example.org", "421 4.7.0 Try again later", "4.7.0", NULL, NULL, "delayed",
-         421},
-        {"nomx@example.net", "No MX found for domain", "", NULL, NULL, "delayed", 0},
+         421, NULL},
+        {"nomx@example.net", "No MX found for domain", "", NULL, NULL, "delayed", 0, NULL},
     }},
     {"courier-rcpt.eml", "courier", 1, {
         {"user@example.org",
          "550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 "
-         "Please check the address.", "5.1.1", "RCPT", "mx.example.org", "failed", 550},
+         "Please check the address.", "5.1.1", "RCPT", "mx.example.org", "failed", 550, NULL},
     }},
     {"messagingserver-two.eml", "messagingserver", 2, {
         {"user@example.org", "550 5.1.1 <user@example.org>... User unknown", "5.1.1", "RCPT",
-         "mx.example.org", "failed", 550},
+         "mx.example.org", "failed", 550, NULL},
         {"bad@invalid.example.net", "Illegal host/domain name found", "", NULL, NULL,
-         "failed", 0},
+         "failed", 0, NULL},
     }},
     {"notes-reason.eml", "notes", 1, {
         {"user@example.org", "User not listed in public Name & Address Book", "", NULL, NULL,
-         "failed", 0},
+         "failed", 0, NULL},
     }},
     {"domino-failure.eml", "domino", 1, {
         {"user@example.org", "User user (user@example.org) not listed in Domino Directory",
-         "", NULL, NULL, "failed", 0},
+         "", NULL, NULL, "failed", 0, NULL},
     }},
     {"mailfoundry-failed.eml", "mailfoundry", 1, {
         {"user@example.org",
          "Server mx.example.org[192.0.2.12] failed with: 550 <user@example.org> No such user "
-         "here", "", NULL, "mx.example.org", "failed", 550},
+         "here", "", NULL, "mx.example.org", "failed", 550, NULL},
     }},
     {"imailserver-unknown.eml", "imailserver", 2, {
-        {"user@example.org", "Unknown user: user@example.org", "", NULL, NULL, "failed", 0},
+        {"user@example.org", "Unknown user: user@example.org", "", NULL, NULL, "failed", 0, NULL},
         {"other@example.net", "550 5.7.1 Message rejected as spam", "5.7.1", NULL, NULL,
-         "failed", 550},
+         "failed", 550, NULL},
     }},
     {"exchange2003-unknown.eml", "exchange2003", 1, {
         {"user@example.org",
          "The recipient name is not recognized MSEXCH:IMS:EXAMPLE:SITE:SERVER 0 (000C05A6) "
-         "Unknown Recipient", "", NULL, NULL, "failed", 0},
+         "Unknown Recipient", "", NULL, NULL, "failed", 0, NULL},
     }},
     {"mfilter-data.eml", "mfilter", 1, {
         {"user@example.org", "550 5.1.1 <user@example.org>... User unknown", "5.1.1", "RCPT",
-         NULL, "failed", 550},
+         NULL, "failed", 550, NULL},
     }},
     {"apachejames-invalid.eml", "apachejames", 1, {
         {"user@example.org", "550 - Requested action not taken: no such user here", "", NULL,
-         NULL, "failed", 550},
+         NULL, "failed", 550, NULL},
     }},
     {"qmail-unable.eml", "qmail", 1, {
         {"user@example.org",
          "unable to connect to remote server [192.0.2.80:25]: Connection refused I'm not going "
          "to try again; this message has been in the queue too long.", "", NULL, NULL,
-         "failed", 0},
+         "failed", 0, NULL},
     }},
     {"generic-list.eml", "generic", 2, {
         {"user@example.org",
          "SMTP:RCPT host 192.0.2.8: 550 5.1.1 <user@example.org>... No such user here",
-         "5.1.1", "RCPT", NULL, "failed", 550},
-        {"other@example.net", "Mailbox disabled", "", NULL, NULL, "failed", 0},
+         "5.1.1", "RCPT", NULL, "failed", 550, NULL},
+        {"other@example.net", "Mailbox disabled", "", NULL, NULL, "failed", 0, NULL},
     }},
     {"generic-dots.eml", "generic", 2, {
-        {"user@example.org", "User unknown", "", NULL, NULL, "failed", 0},
-        {"box@example.net", "552 5.2.2 Mailbox full", "5.2.2", NULL, NULL, "failed", 552},
+        {"user@example.org", "User unknown", "", NULL, NULL, "failed", 0, NULL},
+        {"box@example.net", "552 5.2.2 Mailbox full", "5.2.2", NULL, NULL, "failed", 552, NULL},
     }},
     {"sendmail-warning.eml", "sendmail", 1, {
         {"slow@example.org",
          "<slow@example.org>... Deferred: Connection timed out with mx.example.org.", "",
-         NULL, NULL, "delayed", 0},
+         NULL, NULL, "delayed", 0, NULL},
     }},
     {"generic-xfailed.eml", "generic", 1, {
-        {"gone@example.org", NULL, "", NULL, NULL, "failed", 0},
+        {"gone@example.org", NULL, "", NULL, NULL, "failed", 0, NULL},
     }},
     {"postfix-delivered.eml", "postfix", 1, {
         {"user@example.org",
          "delivery via mx.example.org[192.0.2.10]:25: 250 2.0.0 Ok: queued as 4AbCdE", "2.0.0",
-         NULL, NULL, "delivered", 250},
+         NULL, NULL, "delivered", 250, NULL},
     }},
     {"sendmail-receipt.eml", "sendmail", 1, {
         {"user@example.org", "<user@example.org>... Successfully delivered", "", NULL, NULL,
-         "delivered", 0},
+         "delivered", 0, NULL},
     }},
 };
 
@@ -239,6 +242,7 @@ static void scanners(void **state)
             same(row->file, i, "command", w->command, h->command);
             same(row->file, i, "remote_mta", w->remote, h->remote_mta);
             same(row->file, i, "dsn_action", w->action, h->dsn_action);
+            same(row->file, i, "original_recipient", w->orig, h->original_recipient);
             if (h->code != w->code)
                 fail_msg("%s hit %zu code: want %d got %d", row->file, i, w->code, h->code);
         }

@@ -196,6 +196,21 @@ ff_hit *mta_hit_add(ff_hits *out, const char *s, size_t len, ff_status *st)
     return h;
 }
 
+ff_status mta_set_original(ff_hit *h, const char *s, size_t len)
+{
+    size_t off, n;
+    if (h->original_recipient != NULL || !ff_addr_find(s, len, &off, &n))
+        return FF_OK;
+    char *a = ff_addr_dup(s + off, n);
+    if (a == NULL)
+        return FF_ENOMEM;
+    if (h->recipient != NULL && strcmp(a, h->recipient) == 0)
+        free(a);
+    else
+        h->original_recipient = a;
+    return FF_OK;
+}
+
 ff_status mta_set(char **dst, const char *s, size_t len)
 {
     ff_trim(&s, &len);

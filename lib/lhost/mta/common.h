@@ -58,6 +58,11 @@ const char *mta_command(const char *s, size_t len);
  * already holds MTA_MAX_HITS hits, or NULL with *st = FF_ENOMEM. */
 ff_hit *mta_hit_add(ff_hits *out, const char *s, size_t len, ff_status *st);
 
+/* mta_set_original() stores the first address of s[0..len) as h's original recipient
+ * (the address before aliasing), unless it is the recipient itself. Returns FF_OK or
+ * FF_ENOMEM. */
+ff_status mta_set_original(ff_hit *h, const char *s, size_t len);
+
 /* mta_set() replaces *dst with a trimmed copy of s[0..len) (the old value is freed).
  * Returns FF_OK or FF_ENOMEM. An empty s leaves *dst unchanged. */
 ff_status mta_set(char **dst, const char *s, size_t len);

@@ -199,8 +199,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         const char *rl = l + ind;
         size_t rn = n - ind;
         const char *b = NULL, *be = NULL;
-        const char *gen = NULL;
-        size_t gen_n = 0;
+        const char *gen = NULL, *orig = NULL;
+        size_t gen_n = 0, orig_n = 0;
         while ((have = ff_line_next(t, len, &pos, &l, &n))) {
             size_t i2 = mta_indent(l, n);
             if (mta_blank(l, n) || i2 < 4)
@@ -213,8 +213,11 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
                 continue;
             }
             if (ff_startswith_case(x, xn, "(ultimately generated from") ||
-                ff_startswith_case(x, xn, "(generated from"))
+                ff_startswith_case(x, xn, "(generated from")) {
+                orig = x;
+                orig_n = xn;
                 continue;
+            }
             if (b == NULL)
                 b = l;
             be = l + n;
@@ -226,6 +229,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             h = mta_hit_add(out, rl, rn, &st);
         if (h == NULL)
             continue;
+        if (orig != NULL && (st = mta_set_original(h, orig, orig_n)) != FF_OK)
+            break;
         if (b != NULL)
             st = block(h, b, (size_t)(be - b), &delayed);
         else if (ff_memcasemem(rl, rn, ": ") != NULL) /* "addr: reason" on one line */

@@ -72,6 +72,9 @@ static ff_status read_para(ff_hit *h, const char *p, size_t n)
         const char *e = ff_memcasemem(p, n, "):");
         if (e == NULL)
             return FF_OK;
+        st = mta_set_original(h, p, (size_t)(e - p));
+        if (st != FF_OK)
+            return st;
         n -= (size_t)(e + 2 - p);
         p = e + 2;
     }

@@ -245,6 +245,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
                 last = mta_hit_add(out, l, n, &st);
                 if (last != NULL)
                     st = mta_set(&last->dsn_action, sec_action, strlen(sec_action));
+            } else if (last && ff_startswith_case(l + ind, n - ind, "(expanded from:")) {
+                st = mta_set_original(last, l + ind, n - ind);
             } else if (last && ff_startswith_case(l + ind, n - ind, "(reason:")) {
                 const char *r = l + ind + 8;
                 size_t rn = n - ind - 8;
