@@ -184,6 +184,13 @@ static const struct row rows[] = {
         {"user@example.org", "<user@example.org>... Successfully delivered", "", NULL, NULL,
          "delivered", 0, NULL},
     }},
+    {"exchange2007-two.eml", "exchange2007", 2, {
+        {"user@example.org", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "5.1.1", NULL,
+         NULL, "failed", 550, NULL},
+        {"slow@example.net",
+         "451 4.4.0 Primary target IP address responded with: \"421 4.4.2 Connection "
+         "dropped.\"", "4.4.0", NULL, "mx.example.net", "failed", 451, NULL},
+    }},
 };
 
 static char *slurp(const char *name, size_t *len)

@@ -18,6 +18,7 @@ extern const ff_lhost ff_lhost_domino;
 extern const ff_lhost ff_lhost_mailfoundry;
 extern const ff_lhost ff_lhost_imailserver;
 extern const ff_lhost ff_lhost_exchange2003;
+extern const ff_lhost ff_lhost_exchange2007;
 extern const ff_lhost ff_lhost_mfilter;
 extern const ff_lhost ff_lhost_apachejames;
 extern const ff_lhost ff_lhost_sendmail;
@@ -36,6 +37,7 @@ const ff_lhost *const ff_lhost_mtas[] = {
     &ff_lhost_mailfoundry,
     &ff_lhost_imailserver,
     &ff_lhost_exchange2003,
+    &ff_lhost_exchange2007,
     &ff_lhost_mfilter,
     &ff_lhost_apachejames,
     &ff_lhost_sendmail,
