@@ -4,6 +4,7 @@
  * MTA scanner to detect it, and every hit that scanner must find, field by field.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -267,6 +268,8 @@ static void nothing(void **state)
         "From: a@example.com\nTo: b@example.org\nSubject: lunch\n\nSee you at noon.\n",
         "From: a@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
         "                   The mail system\n\n<nobody>: no domain here\n",
+        "From: postmaster@example.com\nSubject: Welcome aboard\n\n"
+        "<help@example.com>: write to us any time.\n",
         "",
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
@@ -275,9 +278,12 @@ static void nothing(void **state)
         ff_status st = ff_mail_parse(msgs[i], strlen(msgs[i]), &m, &err);
         for (size_t k = 0; st == FF_OK && k < ff_lhost_nmtas; k++) {
             ff_hits hits = {0};
-            if (ff_lhost_mtas[k]->detect(&m) && i == 0)
-                fail_msg("message %zu: %s detects a plain message", i,
+            bool detected = ff_lhost_mtas[k]->detect(&m);
+            if (detected && i != 1)
+                fail_msg("message %zu: %s detects a message that is no bounce", i,
                          ff_lhost_mtas[k]->name);
+            if (!detected)
+                continue;
             assert_int_equal(ff_lhost_mtas[k]->scan(&m, &hits), FF_OK);
             if (hits.n != 0)
                 fail_msg("message %zu: %s finds %zu hits", i, ff_lhost_mtas[k]->name,

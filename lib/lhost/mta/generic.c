@@ -41,9 +41,10 @@ static bool detect(const ff_mail *m)
         return false;
     if (ff_mail_header(m, "X-Failed-Recipients") != NULL)
         return true;
+    /* MAILER-DAEMON sends nothing but reports; a postmaster also writes to people, so
+     * its mail needs a bounce's subject too */
     const char *from = ff_mail_header(m, "From");
-    if (from != NULL && (ff_memcasemem(from, strlen(from), "mailer-daemon") != NULL ||
-                         ff_memcasemem(from, strlen(from), "postmaster") != NULL))
+    if (from != NULL && ff_memcasemem(from, strlen(from), "mailer-daemon") != NULL)
         return true;
     const char *s = ff_mail_header(m, "Subject");
     if (s == NULL)
