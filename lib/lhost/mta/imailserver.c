@@ -18,10 +18,11 @@
 
 static bool detect(const ff_mail *m)
 {
+    /* SMTP32 also relays people's mail: its X-Mailer needs a bounce's subject too */
     const char *xm = ff_mail_header(m, "X-Mailer");
-    return (xm != NULL && ff_startswith_case(xm, strlen(xm), "<SMTP32 v")) ||
-           (mta_subject_starts(m, "Undeliverable Mail") &&
-            mta_head(m, "Original message follows."));
+    bool smtp32 = xm != NULL && ff_startswith_case(xm, strlen(xm), "<SMTP32 v");
+    return (smtp32 || mta_head(m, "Original message follows.")) &&
+           mta_subject_starts(m, "Undeliverable Mail");
 }
 
 static const char *const cut_markers[] = {"Original message follows.", NULL};
