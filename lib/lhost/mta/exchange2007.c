@@ -94,6 +94,9 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             continue;
         bool mailto;
         if (addr_line(x, xn, &mailto)) {
+            /* at the cap, stop: each lookup walks every hit */
+            if (out->n >= MTA_MAX_HITS)
+                break;
             const char *a = mailto ? ff_memcasemem(x, xn, "<mailto:") + 8 : x;
             size_t an = xn - (size_t)(a - x);
             cur = find(out, first, a, an);

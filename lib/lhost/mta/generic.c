@@ -93,8 +93,11 @@ static ff_hit *add(ff_hits *out, size_t first, const char *s, size_t n, bool *fr
 {
     *st = FF_OK;
     *fresh = false;
+    /* at the cap, stop looking too: each lookup walks every hit */
+    if (out->n - first >= GENERIC_MAX_HITS)
+        return NULL;
     ff_hit *h = find(out, first, s, n);
-    if (h != NULL || out->n - first >= GENERIC_MAX_HITS)
+    if (h != NULL)
         return h;
     h = mta_hit_add(out, s, n, st);
     *fresh = h != NULL;

@@ -153,14 +153,12 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         size_t off, an;
         if (!ff_addr_find(l, (size_t)(dots - l), &off, &an))
             return FF_OK;
+        if (out->n >= MTA_MAX_HITS) /* each lookup walks every hit */
+            return FF_OK;
         char *addr = ff_addr_dup(l + off, an);
         if (addr == NULL)
             return FF_ENOMEM;
         ff_hit *h = find(out, first, addr);
-        if (h == NULL && out->n >= MTA_MAX_HITS) {
-            free(addr);
-            return FF_OK;
-        }
         if (h == NULL) {
             h = ff_hits_push(out);
             if (h == NULL) {
