@@ -243,8 +243,9 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         size_t xn = n - ind;
         const char *r;
         size_t rn;
-        if (ff_startswith_case(x, xn, "Technical details") || ff_startswith_case(x, xn,
-                                                                                 "Reason:")) {
+        if (ff_startswith_case(x, xn, "Technical details") ||
+            ff_startswith_case(x, xn, "Technical report") ||
+            ff_startswith_case(x, xn, "Reason:")) {
             details = true;
             const char *c = memchr(x, ':', xn);
             if (c != NULL && !mta_blank(c + 1, (size_t)(x + xn - c - 1))) {
