@@ -167,8 +167,11 @@ static bool dots_line(const char *l, size_t n)
         while (i < n && l[i] == ' ')
             i++;
     }
-    size_t off, an;
-    return ff_addr_find(l + i, (size_t)(d - l) - i, &off, &an) && off <= 1;
+    size_t off, an, upto = (size_t)(d - l);
+    /* "5.1.1... " ends inside the dots: no address can stand before them */
+    if (i >= upto)
+        return false;
+    return ff_addr_find(l + i, upto - i, &off, &an) && off <= 1;
 }
 
 /* "<addr>:" at the left margin, with or without text after it */
