@@ -1,1 +1,794 @@
-/* rules.c - placeholder until the module lands */
+/* rules.c - the classification rules: parse the rules format, hold a set, find a match
+ *
+ * SYNOPSIS
+ *   ff_rules_builtin(&set, &err);             the files of lib/rules/, compiled in
+ *   ff_rules_load_file(set, path, &err);      the user's own, tried before the built-ins
+ *   ff_rules_match(set, &query, &hit);        first matching rule (used by ff_classify)
+ *
+ * DESCRIPTION
+ *   The format is documented in include/fivefifty/rules.h. A file is parsed completely into
+ *   a private list before anything is added to the set, so a broken file changes nothing.
+ *   A set is immutable once loaded: ff_rules_match() only reads it, and every call takes its
+ *   own PCRE2 match data, which is what makes ff_classify() safe on a shared set.
+ *
+ *   Speed: classify sits on the delivery path (every SMTP reply) and on bounce intake, so a
+ *   rule is rejected on the cheap conditions (provider, reply code, enhanced status,
+ *   command: integer compares on a query parsed once per call) before its pattern runs.
+ *   Patterns are JIT-compiled when the platform supports it.
+ *
+ * DIAGNOSTICS
+ *   Every parse error names the input, the line and the reason ("user.rules:12: unknown
+ *   key 'reson'"); a pattern error adds PCRE2's message and the offset in the pattern.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "fivefifty/rules.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fivefifty/reply.h"
+#include "rules_data.h"
+
+#define MAX_CODES 16
+#define MAX_STATUSES 64
+#define MAX_PROVIDERS 8
+#define MAX_VALUE (64 * 1024)        /* one value, continuation lines included */
+#define MAX_FILE (16 * 1024 * 1024)  /* a rules file larger than this is a mistake */
+#define MATCH_LIMIT 200000           /* PCRE2 backtracking budget per pattern and text */
+#define DEPTH_LIMIT 10000
+
+/* Commands as bits, so a rule's command list is one AND. Bit 0 is "some other command". */
+enum {
+    CMD_OTHER = 1u << 0,
+    CMD_CONN = 1u << 1,
+    CMD_EHLO = 1u << 2,
+    CMD_STARTTLS = 1u << 3,
+    CMD_AUTH = 1u << 4,
+    CMD_MAIL = 1u << 5,
+    CMD_RCPT = 1u << 6,
+    CMD_DATA = 1u << 7,
+    CMD_EOD = 1u << 8,
+};
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} commands[] = {
+    {"CONN", CMD_CONN}, {"CONNECT", CMD_CONN}, {"EHLO", CMD_EHLO},   {"HELO", CMD_EHLO},
+    {"LHLO", CMD_EHLO}, {"STARTTLS", CMD_STARTTLS}, {"AUTH", CMD_AUTH}, {"MAIL", CMD_MAIL},
+    {"RCPT", CMD_RCPT}, {"DATA", CMD_DATA}, {".", CMD_EOD},          {"BDAT", CMD_EOD},
+};
+
+/* An enhanced status pattern: 0 / -1 mean "any". */
+typedef struct spat {
+    int cls;   /* 2, 4, 5; 0 = any */
+    int subj;  /* -1 = any */
+    int det;   /* -1 = any */
+} spat;
+
+typedef struct rule {
+    char *id;
+    char *providers[MAX_PROVIDERS];
+    size_t nproviders;
+    int codes[MAX_CODES]; /* 550 exact, or 4 / 5 / 2 for "4xx" */
+    size_t ncodes;
+    spat statuses[MAX_STATUSES];
+    size_t nstatuses;
+    unsigned cmdmask; /* 0 = any command */
+    pcre2_code *re;
+    ff_reason reason;
+    bool has_class, has_side, has_action;
+    ff_class klass;
+    ff_side side;
+    ff_action action;
+    char *fix;
+    int line;         /* where the rule starts, for messages */
+} rule;
+
+struct ff_rules {
+    rule **v;    /* in match order */
+    size_t n, cap;
+    pcre2_match_context *mctx; /* read-only after creation: shared by all threads */
+};
+
+/* ---- small helpers ---- */
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void rule_free(rule *r)
+{
+    if (r == NULL)
+        return;
+    free(r->id);
+    for (size_t i = 0; i < r->nproviders; i++)
+        free(r->providers[i]);
+    pcre2_code_free(r->re);
+    free(r->fix);
+    free(r);
+}
+
+/* Parse one number of 1-3 digits from s[*i]; -1 when there is none. */
+static int num3(const char *s, size_t len, size_t *i)
+{
+    int v = 0, nd = 0;
+    while (*i < len && isdigit((unsigned char)s[*i]) && nd < 4) {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        nd++;
+    }
+    return (nd == 0 || nd > 3) ? -1 : v;
+}
+
+/* "5.7.26" -> 5, 7, 26. Accepts exactly one code, nothing around it. */
+static bool parse_status(const char *s, size_t len, int *c, int *sj, int *d)
+{
+    size_t i = 0;
+    if (len < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+        return false;
+    *c = s[0] - '0';
+    i = 2;
+    if ((*sj = num3(s, len, &i)) < 0 || i >= len || s[i] != '.')
+        return false;
+    i++;
+    if ((*d = num3(s, len, &i)) < 0 || i != len)
+        return false;
+    return true;
+}
+
+/* Pattern form: class 2, 4, 5, x, X or a star, then subject and detail as digits or a
+ * star. */
+static bool parse_spat(const char *s, size_t len, spat *p)
+{
+    size_t i = 0;
+    if (len < 5)
+        return false;
+    if (s[0] == 'x' || s[0] == 'X' || s[0] == '*')
+        p->cls = 0;
+    else if (s[0] == '2' || s[0] == '4' || s[0] == '5')
+        p->cls = s[0] - '0';
+    else
+        return false;
+    if (s[1] != '.')
+        return false;
+    i = 2;
+    if (i < len && s[i] == '*') {
+        p->subj = -1;
+        i++;
+    } else if ((p->subj = num3(s, len, &i)) < 0) {
+        return false;
+    }
+    if (i >= len || s[i] != '.')
+        return false;
+    i++;
+    if (i < len && s[i] == '*') {
+        p->det = -1;
+        i++;
+    } else if ((p->det = num3(s, len, &i)) < 0) {
+        return false;
+    }
+    return i == len;
+}
+
+static unsigned command_bit(const char *s, size_t len)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strlen(commands[i].name) == len && strncasecmp(commands[i].name, s, len) == 0)
+            return commands[i].bit;
+    }
+    return 0;
+}
+
+/* Walk a list value: items separated by spaces, tabs or commas. */
+static bool next_item(const char *v, size_t *pos, const char **item, size_t *ilen)
+{
+    size_t i = *pos;
+    while (v[i] == ' ' || v[i] == '\t' || v[i] == ',')
+        i++;
+    if (v[i] == '\0') {
+        *pos = i;
+        return false;
+    }
+    size_t start = i;
+    while (v[i] != '\0' && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+        i++;
+    *item = v + start;
+    *ilen = i - start;
+    *pos = i;
+    return true;
+}
+
+/* ---- the parser ---- */
+
+typedef struct parser {
+    const char *name;
+    int line;
+    ff_error *err;
+    rule **v; /* rules of this input, in file order */
+    size_t n, cap;
+    rule *cur;
+    unsigned seen; /* keys already given in cur, as bits of the keys[] index */
+    /* the value being assembled (a key line plus its continuation lines) */
+    int key;       /* index in keys[], -1 when none pending */
+    int key_line;
+    char *val;
+    size_t vlen, vcap;
+} parser;
+
+static const char *const keys[] = {"provider", "code", "status", "text", "command",
+                                   "reason",   "class", "side",  "action", "fix"};
+enum { K_PROVIDER, K_CODE, K_STATUS, K_TEXT, K_COMMAND, K_REASON, K_CLASS, K_SIDE,
+       K_ACTION, K_FIX, K__COUNT };
+
+static ff_status perr(parser *p, int line, const char *fmt, const char *arg)
+{
+    char why[160];
+    snprintf(why, sizeof why, fmt, arg != NULL ? arg : "");
+    return ff_error_set(p->err, FF_EPARSE, "%s:%d: %s", p->name, line, why);
+}
+
+static ff_status val_append(parser *p, const char *s, size_t n)
+{
+    if (p->vlen + n > MAX_VALUE)
+        return perr(p, p->line, "value longer than %s bytes", "65536");
+    if (p->vlen + n + 1 > p->vcap) {
+        size_t cap = p->vcap ? p->vcap : 256;
+        while (cap < p->vlen + n + 1)
+            cap *= 2;
+        char *nv = realloc(p->val, cap);
+        if (nv == NULL)
+            return FF_ENOMEM;
+        p->val = nv;
+        p->vcap = cap;
+    }
+    memcpy(p->val + p->vlen, s, n);
+    p->vlen += n;
+    p->val[p->vlen] = '\0';
+    return FF_OK;
+}
+
+static ff_status compile_text(parser *p, rule *r, const char *pat)
+{
+    int ec = 0;
+    PCRE2_SIZE off = 0;
+    uint32_t opts = PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    r->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &ec, &off, NULL);
+    if (r->re == NULL) {
+        char msg[120] = "";
+        pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
+        return ff_error_set(p->err, FF_EPARSE, "%s:%d: text: %s at offset %zu", p->name,
+                            p->key_line, msg, (size_t)off);
+    }
+    /* JIT is an optimisation: without it (no JIT in this build, or W^X memory refused)
+     * the interpreter gives the same answers, only slower. */
+    (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    return FF_OK;
+}
+
+/* Apply the pending key = value to the current rule. */
+static ff_status flush_value(parser *p)
+{
+    if (p->key < 0)
+        return FF_OK;
+    int k = p->key, line = p->key_line;
+    p->key = -1;
+    rule *r = p->cur;
+    const char *v = p->val != NULL ? p->val : "";
+    const char *item;
+    size_t pos = 0, ilen;
+
+    /* trailing white space of the last piece */
+    while (p->vlen > 0 && (v[p->vlen - 1] == ' ' || v[p->vlen - 1] == '\t'))
+        p->val[--p->vlen] = '\0';
+    if (v[0] == '\0')
+        return perr(p, line, "%s: empty value", keys[k]);
+
+    switch (k) {
+    case K_PROVIDER:
+        while (next_item(v, &pos, &item, &ilen)) {
+            if (r->nproviders == MAX_PROVIDERS)
+                return perr(p, line, "provider: more than %s names", "8");
+            if (ilen >= FF_PROVIDER_MAX)
+                return perr(p, line, "provider: name too long", NULL);
+            char *s = dupn(item, ilen);
+            if (s == NULL)
+                return FF_ENOMEM;
+            for (char *c = s; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            r->providers[r->nproviders++] = s;
+        }
+        return FF_OK;
+    case K_CODE:
+        while (next_item(v, &pos, &item, &ilen)) {
+            int c = -1;
+            if (r->ncodes == MAX_CODES)
+                return perr(p, line, "code: more than %s codes", "16");
+            if (ilen == 3 && (item[0] == '2' || item[0] == '4' || item[0] == '5')) {
+                if ((item[1] == 'x' || item[1] == 'X') && (item[2] == 'x' || item[2] == 'X'))
+                    c = item[0] - '0';
+                else if (isdigit((unsigned char)item[1]) && isdigit((unsigned char)item[2]))
+                    c = (item[0] - '0') * 100 + (item[1] - '0') * 10 + (item[2] - '0');
+            }
+            if (c < 0) {
+                char bad[32];
+                snprintf(bad, sizeof bad, "%.*s", (int)(ilen > 20 ? 20 : ilen), item);
+                return perr(p, line, "code: '%s' is not a reply code (550) or class (5xx)",
+                            bad);
+            }
+            r->codes[r->ncodes++] = c;
+        }
+        return FF_OK;
+    case K_STATUS:
+        while (next_item(v, &pos, &item, &ilen)) {
+            if (r->nstatuses == MAX_STATUSES)
+                return perr(p, line, "status: more than %s codes", "16");
+            if (!parse_spat(item, ilen, &r->statuses[r->nstatuses])) {
+                char bad[32];
+                snprintf(bad, sizeof bad, "%.*s", (int)(ilen > 20 ? 20 : ilen), item);
+                return perr(p, line, "status: '%s' is not like 5.7.26, x.7.26 or 5.7.*", bad);
+            }
+            r->nstatuses++;
+        }
+        return FF_OK;
+    case K_TEXT:
+        return compile_text(p, r, v);
+    case K_COMMAND:
+        while (next_item(v, &pos, &item, &ilen)) {
+            unsigned b = command_bit(item, ilen);
+            if (b == 0) {
+                char bad[32];
+                snprintf(bad, sizeof bad, "%.*s", (int)(ilen > 20 ? 20 : ilen), item);
+                return perr(p, line, "command: unknown SMTP command '%s'", bad);
+            }
+            r->cmdmask |= b;
+        }
+        return FF_OK;
+    case K_REASON:
+        if (ff_reason_from_name(v, &r->reason) != FF_OK)
+            return perr(p, line, "reason: unknown reason '%.40s'", v);
+        return FF_OK;
+    case K_CLASS:
+        if (strcasecmp(v, "auto") == 0)
+            return FF_OK;
+        if (ff_class_from_name(v, &r->klass) != FF_OK)
+            return perr(p, line, "class: '%.40s' is not hard, soft, none or auto", v);
+        r->has_class = true;
+        return FF_OK;
+    case K_SIDE:
+        if (ff_side_from_name(v, &r->side) != FF_OK)
+            return perr(p, line, "side: unknown side '%.40s'", v);
+        r->has_side = true;
+        return FF_OK;
+    case K_ACTION:
+        if (ff_action_from_name(v, &r->action) != FF_OK)
+            return perr(p, line, "action: unknown action '%.40s'", v);
+        r->has_action = true;
+        return FF_OK;
+    case K_FIX:
+        if ((r->fix = dupn(v, p->vlen)) == NULL)
+            return FF_ENOMEM;
+        return FF_OK;
+    }
+    return FF_OK;
+}
+
+/* Close the current rule: check it is complete and keep it. */
+static ff_status end_rule(parser *p)
+{
+    ff_status st = flush_value(p);
+    if (st != FF_OK)
+        return st;
+    rule *r = p->cur;
+    if (r == NULL)
+        return FF_OK;
+    if (!(p->seen & (1u << K_REASON)))
+        return perr(p, r->line, "[%s] has no reason", r->id);
+    if (r->nproviders == 0 && r->ncodes == 0 && r->nstatuses == 0 && r->re == NULL &&
+        r->cmdmask == 0)
+        return perr(p, r->line, "[%s] has no condition (provider, code, status, text or "
+                    "command)", r->id);
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        rule **nv = realloc(p->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return FF_ENOMEM;
+        p->v = nv;
+        p->cap = cap;
+    }
+    p->v[p->n++] = r;
+    p->cur = NULL;
+    return FF_OK;
+}
+
+static bool id_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_' || c == ':' ||
+           c == '/';
+}
+
+static ff_status parse_line(parser *p, const char *s, size_t len)
+{
+    ff_status st;
+    /* continuation: leading white space after a key line */
+    if (len > 0 && (s[0] == ' ' || s[0] == '\t')) {
+        size_t i = 0;
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i == len)
+            return FF_OK; /* a blank line */
+        if (s[i] == '#' && p->key < 0)
+            return FF_OK; /* an indented comment between rules */
+        if (p->key < 0)
+            return perr(p, p->line, "continuation line without a key above it", NULL);
+        if (p->key != K_TEXT && (st = val_append(p, " ", 1)) != FF_OK)
+            return st;
+        return val_append(p, s + i, len - i);
+    }
+    if ((st = flush_value(p)) != FF_OK)
+        return st;
+    if (len == 0 || s[0] == '#' || s[0] == ';')
+        return FF_OK;
+
+    if (s[0] == '[') {
+        if ((st = end_rule(p)) != FF_OK)
+            return st;
+        const char *close = memchr(s, ']', len);
+        if (close == NULL)
+            return perr(p, p->line, "section header without ']'", NULL);
+        for (const char *t = close + 1; t < s + len; t++) {
+            if (*t != ' ' && *t != '\t')
+                return perr(p, p->line, "text after ']'", NULL);
+        }
+        size_t n = (size_t)(close - s - 1);
+        if (n == 0)
+            return perr(p, p->line, "empty rule id", NULL);
+        if (n >= FF_RULE_ID_MAX)
+            return perr(p, p->line, "rule id longer than %s bytes", "63");
+        for (size_t i = 0; i < n; i++) {
+            if (!id_char(s[1 + i]))
+                return perr(p, p->line, "rule id may hold letters, digits and . - _ : / only",
+                            NULL);
+        }
+        for (size_t i = 0; i < p->n; i++) {
+            if (strlen(p->v[i]->id) == n && memcmp(p->v[i]->id, s + 1, n) == 0) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "duplicate rule id [%.*s] (first at line %d)",
+                         (int)n, s + 1, p->v[i]->line);
+                return perr(p, p->line, "%s", msg);
+            }
+        }
+        rule *r = calloc(1, sizeof *r);
+        if (r == NULL)
+            return FF_ENOMEM;
+        if ((r->id = dupn(s + 1, n)) == NULL) {
+            free(r);
+            return FF_ENOMEM;
+        }
+        r->line = p->line;
+        p->cur = r;
+        p->seen = 0;
+        return FF_OK;
+    }
+
+    const char *eq = memchr(s, '=', len);
+    if (eq == NULL)
+        return perr(p, p->line, "expected '[id]' or 'key = value'", NULL);
+    const char *k = s, *ke = eq;
+    while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+        ke--;
+    int key = -1;
+    for (int i = 0; i < K__COUNT; i++) {
+        if (strlen(keys[i]) == (size_t)(ke - k) && strncasecmp(keys[i], k, (size_t)(ke - k)) == 0)
+            key = i;
+    }
+    if (key < 0) {
+        char bad[40];
+        snprintf(bad, sizeof bad, "%.*s", (int)((ke - k) > 30 ? 30 : (ke - k)), k);
+        return perr(p, p->line, "unknown key '%s'", bad);
+    }
+    if (p->cur == NULL)
+        return perr(p, p->line, "key '%s' outside a [rule] section", keys[key]);
+    if (p->seen & (1u << key))
+        return perr(p, p->line, "key '%s' given twice in this rule", keys[key]);
+    p->seen |= 1u << key;
+    const char *v = eq + 1, *end = s + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    p->key = key;
+    p->key_line = p->line;
+    p->vlen = 0;
+    if (p->val != NULL)
+        p->val[0] = '\0';
+    return val_append(p, v, (size_t)(end - v));
+}
+
+static void parser_free(parser *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        rule_free(p->v[i]);
+    free(p->v);
+    rule_free(p->cur);
+    free(p->val);
+}
+
+/* Parse `data` and insert its rules at the front (user files) or the back (built-ins, in
+ * file order) of the set. */
+static ff_status load(ff_rules *set, const char *name, const char *data, size_t len,
+                      bool front, ff_error *err)
+{
+    if (set == NULL || (data == NULL && len > 0))
+        return ff_error_set(err, FF_EINVAL, "no rule set or no data");
+    if (name == NULL)
+        name = "(rules)";
+    if (len > MAX_FILE)
+        return ff_error_set(err, FF_ETOOBIG, "%s: larger than 16 MiB", name);
+    if (memchr(data, '\0', len) != NULL)
+        return ff_error_set(err, FF_EPARSE, "%s: holds a NUL byte: not a text file", name);
+
+    parser p = {.name = name, .err = err, .key = -1};
+    ff_status st = FF_OK;
+    size_t pos = 0;
+    /* a UTF-8 byte order mark is harmless: skip it */
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    while (pos < len && st == FF_OK) {
+        const char *s = data + pos;
+        const char *nl = memchr(s, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - s) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && s[n - 1] == '\r')
+            n--;
+        p.line++;
+        st = parse_line(&p, s, n);
+    }
+    if (st == FF_OK)
+        st = end_rule(&p);
+    if (st == FF_OK && set->n + p.n > set->cap) {
+        size_t cap = set->cap ? set->cap : 64;
+        while (cap < set->n + p.n)
+            cap *= 2;
+        rule **nv = realloc(set->v, cap * sizeof *nv);
+        if (nv == NULL)
+            st = FF_ENOMEM;
+        else {
+            set->v = nv;
+            set->cap = cap;
+        }
+    }
+    if (st != FF_OK) {
+        if (st == FF_ENOMEM)
+            ff_error_set(err, FF_ENOMEM, "%s: out of memory", name);
+        parser_free(&p);
+        return st;
+    }
+    if (p.n > 0) {
+        if (front) {
+            memmove(set->v + p.n, set->v, set->n * sizeof *set->v);
+            memcpy(set->v, p.v, p.n * sizeof *p.v);
+        } else {
+            memcpy(set->v + set->n, p.v, p.n * sizeof *p.v);
+        }
+        set->n += p.n;
+    }
+    p.n = 0;
+    parser_free(&p);
+    return FF_OK;
+}
+
+static ff_rules *set_new(void)
+{
+    ff_rules *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->mctx = pcre2_match_context_create(NULL);
+    if (s->mctx == NULL) {
+        free(s);
+        return NULL;
+    }
+    pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
+    return s;
+}
+
+/* ---- public API ---- */
+
+ff_status ff_rules_builtin(ff_rules **out, ff_error *err)
+{
+    if (out == NULL)
+        return ff_error_set(err, FF_EINVAL, "no place for the rule set");
+    *out = NULL;
+    ff_rules *s = set_new();
+    if (s == NULL)
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ff_rules_nfiles; i++) {
+        ff_status st = load(s, ff_rules_files[i].name, ff_rules_files[i].text,
+                            ff_rules_files[i].len, false, err);
+        if (st != FF_OK) {
+            ff_rules_free(s);
+            return st;
+        }
+    }
+    *out = s;
+    return FF_OK;
+}
+
+ff_status ff_rules_load_buffer(ff_rules *rules, const char *name, const char *data,
+                               size_t len, ff_error *err)
+{
+    return load(rules, name, data, len, true, err);
+}
+
+ff_status ff_rules_load_file(ff_rules *rules, const char *path, ff_error *err)
+{
+    if (rules == NULL || path == NULL)
+        return ff_error_set(err, FF_EINVAL, "no rule set or no path");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return ff_error_set(err, FF_EIO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    ff_status st = FF_OK;
+    for (;;) {
+        if (len + 65536 > cap) {
+            if (cap > MAX_FILE) {
+                st = ff_error_set(err, FF_ETOOBIG, "%s: larger than 16 MiB", path);
+                break;
+            }
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                st = ff_error_set(err, FF_ENOMEM, "%s: out of memory", path);
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f))
+                st = ff_error_set(err, FF_EIO, "%s: read error", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (st == FF_OK)
+        st = load(rules, path, buf != NULL ? buf : "", len, true, err);
+    free(buf);
+    return st;
+}
+
+size_t ff_rules_count(const ff_rules *rules)
+{
+    return rules != NULL ? rules->n : 0;
+}
+
+const char *ff_rules_id(const ff_rules *rules, size_t i)
+{
+    if (rules == NULL || i >= rules->n)
+        return NULL;
+    return rules->v[i]->id;
+}
+
+void ff_rules_free(ff_rules *rules)
+{
+    if (rules == NULL)
+        return;
+    for (size_t i = 0; i < rules->n; i++)
+        rule_free(rules->v[i]);
+    free(rules->v);
+    pcre2_match_context_free(rules->mctx);
+    free(rules);
+}
+
+/* ---- matching ---- */
+
+static bool status_ok(const rule *r, bool have, int c, int sj, int d)
+{
+    if (r->nstatuses == 0)
+        return true;
+    if (!have)
+        return false;
+    for (size_t i = 0; i < r->nstatuses; i++) {
+        const spat *p = &r->statuses[i];
+        if ((p->cls == 0 || p->cls == c) && (p->subj < 0 || p->subj == sj) &&
+            (p->det < 0 || p->det == d))
+            return true;
+    }
+    return false;
+}
+
+static bool code_ok(const rule *r, int code)
+{
+    if (r->ncodes == 0)
+        return true;
+    if (code < 200 || code > 599)
+        return false;
+    for (size_t i = 0; i < r->ncodes; i++) {
+        int c = r->codes[i];
+        if (c == code || (c < 10 && c == code / 100))
+            return true;
+    }
+    return false;
+}
+
+static bool provider_ok(const rule *r, const char *prov)
+{
+    if (r->nproviders == 0)
+        return true;
+    if (prov == NULL || prov[0] == '\0')
+        return false;
+    for (size_t i = 0; i < r->nproviders; i++) {
+        if (strcmp(r->providers[i], prov) == 0)
+            return true;
+    }
+    return false;
+}
+
+ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rules_hit *hit)
+{
+    if (rules == NULL || q == NULL || hit == NULL)
+        return FF_EINVAL;
+    memset(hit, 0, sizeof *hit);
+
+    int sc = 0, ss = 0, sd = 0;
+    bool have_status = q->status != NULL && parse_status(q->status, strlen(q->status),
+                                                         &sc, &ss, &sd);
+    unsigned cmd = 0;
+    if (q->command != NULL && q->command[0] != '\0') {
+        cmd = command_bit(q->command, strlen(q->command));
+        if (cmd == 0)
+            cmd = CMD_OTHER;
+    }
+    const char *text = q->text != NULL ? q->text : "";
+    size_t tlen = q->text != NULL ? q->text_len : 0;
+    if (tlen > FF_REPLY_MAX)
+        tlen = FF_REPLY_MAX;
+
+    /* One match data per call: PCRE2 match data must not be shared between threads, and
+     * one small allocation per call costs far less than the patterns themselves. */
+    pcre2_match_data *md = NULL;
+    ff_status result = FF_ENOTFOUND;
+    for (size_t i = 0; i < rules->n; i++) {
+        const rule *r = rules->v[i];
+        if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
+            !status_ok(r, have_status, sc, ss, sd) ||
+            (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
+            continue;
+        if (r->re != NULL) {
+            if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL)
+                return FF_ENOMEM;
+            int rc = pcre2_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0, md, rules->mctx);
+            /* a pattern that hits the match limit does not match: a slow pattern must not
+             * decide, and must not stop the rules after it */
+            if (rc < 0)
+                continue;
+        }
+        hit->id = r->id;
+        hit->reason = r->reason;
+        hit->has_class = r->has_class;
+        hit->klass = r->klass;
+        hit->has_side = r->has_side;
+        hit->side = r->side;
+        hit->has_action = r->has_action;
+        hit->action = r->action;
+        hit->fix = r->fix;
+        result = FF_OK;
+        break;
+    }
+    pcre2_match_data_free(md);
+    return result;
+}

@@ -18,13 +18,32 @@
  *   action   = hold                    optional: default from the reason and class
  *   fix      = Publish ... (one line)  optional: default from the reason
  *
- * All given conditions must hold for a rule to match.
+ * All given conditions must hold for a rule to match, and a rule must give at least one
+ * (a rule without conditions would shadow every rule after it). Lists ("code", "status",
+ * "command", "provider") are separated by spaces or commas; a list condition holds when any
+ * of its items does. "status" is compared with the enhanced status given or found in the
+ * text (never with the pseudo status the classifier derives); "x" or "*" stands for any
+ * class, "*" for any subject or detail. Commands are CONN, EHLO (HELO), STARTTLS, AUTH,
+ * MAIL, RCPT, DATA, "." (end of data, BDAT LAST too). "text" patterns are compiled with
+ * PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF (bounce text is not always valid
+ * UTF-8) and JIT when the platform has it; a match limit keeps a bad pattern from eating
+ * the CPU.
+ *
+ * A line that starts with white space continues the value above it: for "text" the pieces
+ * are joined with nothing (so long alternations can be split after a "|"), for the other
+ * keys with one space. A key given twice in one rule, an unknown key, a key outside a
+ * section, an id used twice in one file, a bad value or a pattern that does not compile
+ * is an error reported as "name:line: why" (with the offset in the pattern for regex
+ * errors). Ids may be reused across files: the rule loaded last is tried first.
  */
 #ifndef FIVEFIFTY_RULES_H
 #define FIVEFIFTY_RULES_H
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
+#include "fivefifty/classify.h"
 #include "fivefifty/error.h"
 
 #ifdef __cplusplus
@@ -56,6 +75,33 @@ const char *ff_rules_id(const ff_rules *rules, size_t i);
 
 /* ff_rules_free() releases a set; NULL is accepted. */
 void ff_rules_free(ff_rules *rules);
+
+/* What a rule is matched against. Pointers are borrowed and may be NULL. */
+typedef struct ff_rules_query {
+    int code;                /* SMTP reply code, 0 when unknown */
+    const char *status;      /* enhanced status ("5.7.26"), NULL or "" when unknown */
+    const char *text;        /* reply or diagnostic text, text_len bytes */
+    size_t text_len;
+    const char *command;     /* "RCPT", "DATA", ... or NULL */
+    const char *provider;    /* ff_provider_detect() result, NULL or "" for none */
+} ff_rules_query;
+
+/* What the first matching rule says. Pointers are borrowed from the rule set. */
+typedef struct ff_rules_hit {
+    const char *id;
+    ff_reason reason;
+    bool has_class, has_side, has_action;  /* false: "auto" / not given */
+    ff_class klass;
+    ff_side side;
+    ff_action action;
+    const char *fix;                       /* NULL when the rule gives none */
+} ff_rules_hit;
+
+/* ff_rules_match() finds the first rule of `rules` that matches `q`. Cheap conditions
+ * (provider, code, status, command) are checked before any pattern runs. Thread-safe on a
+ * shared set. Returns FF_OK with *hit filled, FF_ENOTFOUND when no rule matches, FF_EINVAL,
+ * or FF_ENOMEM. */
+ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rules_hit *hit);
 
 #ifdef __cplusplus
 }

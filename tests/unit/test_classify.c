@@ -1,0 +1,233 @@
+/* test_classify.c - the decision engine: every row of DESIGN.md's decision table, the big
+ * providers' documented codes, class disagreement, and the never-suppress-on-5.7.x rule */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fivefifty/classify.h"
+#include "fivefifty/rules.h"
+
+typedef struct row {
+    const char *reply;
+    const char *command;
+    const char *reason;
+    const char *klass;
+    const char *action;
+    const char *side;     /* NULL = not checked */
+    const char *provider; /* NULL = not checked */
+} row;
+
+static const row table[] = {
+    /* DESIGN.md's decision table, row by row */
+    {"550 5.1.1 <a@example.org>: Recipient address rejected: User unknown", "RCPT",
+     "userunknown", "hard", "suppress", "recipient", NULL},
+    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+     "RCPT", "userunknown", "hard", "suppress", NULL, NULL},
+    {"550 mailbox does not exist", "RCPT", "userunknown", "hard", "suppress", NULL, NULL},
+    {"550 5.1.2 Host or domain name not found. Name service error", "RCPT", "hostunknown",
+     "hard", "suppress", "recipient", NULL},
+    {"556 5.1.10 Recipient address has null MX", "RCPT", "notaccept", "hard", "suppress", NULL, NULL},
+    {"550 5.2.1 The email account that you tried to reach is disabled.", "RCPT", "suspend",
+     "hard", "suppress", NULL, NULL},
+    {"452 4.2.2 The recipient's inbox is out of storage space.", "RCPT", "mailboxfull", "soft",
+     "retry", NULL, NULL},
+    {"552 5.2.2 Mailbox full", "RCPT", "mailboxfull", "hard", "retry", NULL, NULL},
+    {"550 5.7.23 SPF validation failed", "RCPT", "authfailure", "hard", "hold", "sender", NULL},
+    {"550 5.7.25 The IP address sending this message does not have a PTR record setup",
+     "RCPT", "requireptr", "hard", "hold", "sender", NULL},
+    {"550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC "
+     "policy.", ".", "authfailure", "hard", "hold", "sender", NULL},
+    {"550-5.7.26 This mail has been blocked because the sender is unauthenticated. "
+     "https://support.google.com/mail/answer/81126 - gsmtp", ".", "authfailure", "hard",
+     "hold", "sender", "gmail"},
+    {"550 5.7.515 Access denied, sending domain example.com doesn't meet the required "
+     "authentication level.", ".", "authfailure", "hard", "hold", "sender", NULL},
+    {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+     "RCPT", "blocked", "hard", "hold", "sender", NULL},
+    {"550 5.7.606 Access denied, banned sending IP [192.0.2.1].", "RCPT", "blocked", "hard",
+     "hold", "sender", NULL},
+    {"550-5.7.28 Our system has detected an unusual rate of unsolicited mail originating "
+     "from your IP address.", "RCPT", "badreputation", "hard", "hold", "sender", NULL},
+    {"421-4.7.28 Gmail has detected an unusual rate of unsolicited mail. Try again later.",
+     "RCPT", "badreputation", "soft", "hold", "sender", NULL},
+    {"421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to unexpected volume",
+     "RCPT", "badreputation", "soft", "throttle", "sender", "yahoo"},
+    {"550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
+     "RCPT", "blocked", "hard", "stop", "sender", NULL},
+    {"421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited",
+     "RCPT", "ratelimited", "soft", "throttle", NULL, NULL},
+    {"421 Too many concurrent SMTP connections; please try again later", "CONN",
+     "toomanyconn", "soft", "throttle", NULL, NULL},
+    {"550 5.1.8 Access denied, bad outbound sender.", "MAIL", "rejected", "hard", "stop",
+     "sender", NULL},
+    {"554 5.4.1 <a@example.org>: Relay access denied", "RCPT", "norelaying", "hard", "stop",
+     "sender", NULL},
+    {"530 5.7.0 Authentication required", "MAIL", "securityerror", "hard", "stop", "sender", NULL},
+    {"535 5.7.8 Authentication credentials invalid", "AUTH", "securityerror", "hard", "stop",
+     "sender", NULL},
+    {"451 4.3.0 Temporary local problem", "RCPT", "systemerror", "soft", "retry", NULL, NULL},
+    {"554 5.0.0 Message rejected for unknown reasons", ".", NULL, "hard", NULL, NULL, NULL},
+    /* Yahoo, Apple, Microsoft, gateways */
+    {"421 4.7.0 [TS02] Messages from 192.0.2.1 temporarily deferred due to user complaints",
+     "RCPT", "badreputation", "soft", "throttle", NULL, "yahoo"},
+    {"554 5.7.9 Message not accepted for policy reasons. [TS03]", ".", "badreputation", "hard",
+     "hold", NULL, NULL},
+    {"553 5.7.1 [TS04] Messages from 192.0.2.1 permanently deferred", "RCPT", "badreputation",
+     "hard", "hold", NULL, NULL},
+    {"554 5.7.1 [CS01] Message rejected due to local policy.", ".", "blocked", "hard", "hold",
+     NULL, NULL},
+    {"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "RCPT",
+     "userunknown", "hard", "suppress", NULL, NULL},
+    {"550 5.7.520 Access denied, Your organization does not allow external forwarding.",
+     ".", "policyviolation", "hard", "stop", NULL, NULL},
+    {"550 5.7.350 Remote server returned message detected as spam", ".", "policyviolation",
+     "hard", "hold", NULL, NULL},
+    {"550 Rejected by header based Blocked Senders - MIMECAST_POLICY_VIOLATION", ".",
+     "policyviolation", "hard", "hold", NULL, NULL},
+    {"554 5.7.1 Service unavailable; Client host blocked using Barracuda Reputation, "
+     "see http://www.barracudanetworks.com/reputation", "RCPT", "blocked", "hard", "hold", NULL, NULL},
+    {"550 5.7.1 Your IP is listed on our customer block list", "RCPT", "blocked", "hard", "hold",
+     NULL, NULL},
+    /* classes that disagree */
+    {"550 4.2.2 The email account is over quota", "RCPT", "mailboxfull", "soft", "retry", NULL, NULL},
+    {"554 5.0.0 Service unavailable, try again later", "RCPT", "systemerror", "soft", "retry",
+     NULL, NULL},
+    /* greylisting retries, never suppresses */
+    {"450 4.2.0 <a@example.org>: Recipient address rejected: Greylisted", "RCPT",
+     "policyviolation", "soft", "retry", NULL, NULL},
+    {"250 2.0.0 OK queued", ".", "delivered", "none", "none", NULL, NULL},
+};
+
+static ff_rules *rules;
+
+static int setup(void **state)
+{
+    (void)state;
+    ff_error err;
+    return ff_rules_builtin(&rules, &err) == FF_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_rules_free(rules);
+    return 0;
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        const row *r = &table[i];
+        ff_decision d;
+        assert_int_equal(ff_classify_reply(rules, r->reply, strlen(r->reply), r->command, &d),
+                         FF_OK);
+        bool ok = (!r->reason || !strcmp(ff_reason_name(d.reason), r->reason)) &&
+                  !strcmp(ff_class_name(d.klass), r->klass) &&
+                  (!r->action || !strcmp(ff_action_name(d.action), r->action)) &&
+                  (!r->side || !strcmp(ff_side_name(d.side), r->side)) &&
+                  (!r->provider || !strcmp(d.provider, r->provider));
+        assert_non_null(d.fix);
+        assert_true(strlen(d.fix) > 10);
+        if (!ok) {
+            printf("row %zu: '%s'\n  got %s/%s/%s/%s provider '%s' rule %s\n", i, r->reply,
+                   ff_reason_name(d.reason), ff_class_name(d.klass), ff_action_name(d.action),
+                   ff_side_name(d.side), d.provider, d.rule);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* No data can make a 5.7.x or a sender-side reason suppress an address. */
+static void test_never_suppress_on_policy(void **state)
+{
+    (void)state;
+    ff_rules *mine;
+    assert_int_equal(ff_rules_builtin(&mine, NULL), FF_OK);
+    const char *evil = "[evil]\nstatus = x.7.*\nreason = userunknown\naction = suppress\n"
+                       "[evil2]\ntext = dmarc\nreason = authfailure\naction = suppress\n";
+    assert_int_equal(ff_rules_load_buffer(mine, "evil", evil, strlen(evil), NULL), FF_OK);
+    const char *replies[] = {"550 5.7.1 nope", "550 DMARC says no"};
+    for (int i = 0; i < 2; i++) {
+        ff_decision d;
+        assert_int_equal(ff_classify_reply(mine, replies[i], strlen(replies[i]), "RCPT", &d), FF_OK);
+        assert_int_not_equal(d.action, FF_ACTION_SUPPRESS);
+        assert_int_equal(d.action, FF_ACTION_HOLD);
+    }
+    ff_rules_free(mine);
+}
+
+static void test_inputs(void **state)
+{
+    (void)state;
+    ff_decision d;
+    /* A bounce: status given, text without codes, DSN action and recipient domain. */
+    ff_classify_input in = {.status = "5.1.1", .text = "mailbox unavailable",
+                            .recipient = "someone@gmail.com", .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(d.provider, "gmail");
+    assert_string_equal(d.status, "5.1.1");
+    /* No status anywhere: a pseudo status is derived from the reason. */
+    ff_classify_input in2 = {.text = "user unknown", .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in2, &d), FF_OK);
+    assert_string_equal(d.status, "5.0.911");
+    assert_string_equal(d.rule, "text-userunknown");
+    /* The pseudo status reads back to the same reason. */
+    ff_classify_input in3 = {.status = "5.0.911", .text = ""};
+    assert_int_equal(ff_classify(rules, &in3, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_USERUNKNOWN);
+    /* Delayed DSN without text: soft. */
+    ff_classify_input in4 = {.status = "4.4.7", .dsn_action = "delayed", .text = ""};
+    assert_int_equal(ff_classify(rules, &in4, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_EXPIRED);
+    assert_int_equal(d.klass, FF_CLASS_SOFT);
+    /* Empty input is still a decision. */
+    ff_classify_input none = {0};
+    assert_int_equal(ff_classify(rules, &none, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_UNDEFINED);
+    assert_int_equal(ff_classify(NULL, &none, &d), FF_EINVAL);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    static const char *const sisimai[] = {
+        "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit",
+        "expired", "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown",
+        "mailboxfull", "mailererror", "mesgtoobig", "networkerror", "norelaying", "notaccept",
+        "notcompliantrfc", "onhold", "policyviolation", "ratelimited", "rejected", "requireptr",
+        "securityerror", "spamdetected", "suppressed", "suspend", "syntaxerror", "systemerror",
+        "systemfull", "toomanyconn", "undefined", "userunknown", "vacation", "virusdetected"};
+    assert_int_equal(sizeof sisimai / sizeof sisimai[0], FF_REASON__COUNT);
+    for (size_t i = 0; i < sizeof sisimai / sizeof sisimai[0]; i++) {
+        ff_reason r;
+        assert_int_equal(ff_reason_from_name(sisimai[i], &r), FF_OK);
+        assert_string_equal(ff_reason_name(r), sisimai[i]);
+    }
+    ff_reason r;
+    assert_int_equal(ff_reason_from_name("speeding", &r), FF_OK);
+    assert_int_equal(r, FF_REASON_RATELIMITED);
+    assert_int_equal(ff_reason_from_name("nonsense", &r), FF_ENOTFOUND);
+    assert_true(ff_reason_hardbounce(FF_REASON_USERUNKNOWN, 5));
+    assert_true(ff_reason_hardbounce(FF_REASON_NOTACCEPT, 5));
+    assert_false(ff_reason_hardbounce(FF_REASON_NOTACCEPT, 4));
+    assert_false(ff_reason_hardbounce(FF_REASON_MAILBOXFULL, 5));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_never_suppress_on_policy),
+        cmocka_unit_test(test_inputs),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,42 @@
+/* test_provider.c - which provider is behind a host, an address or a reply text */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "fivefifty/classify.h"
+
+static void test_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host, *rcpt, *text, *want;
+    } rows[] = {
+        {"gmail-smtp-in.l.google.com", NULL, NULL, "gmail"},
+        {"example-com.mail.protection.outlook.com", NULL, NULL, "microsoft"},
+        {"mta7.am0.yahoodns.net", NULL, NULL, "yahoo"},
+        {NULL, "someone@me.com", NULL, "apple"},
+        {NULL, "someone@acme.com", NULL, ""},          /* "me.com" only on a label boundary */
+        {NULL, "someone@hotmail.co.uk", NULL, "microsoft"},
+        {NULL, NULL, "421 4.7.0 [TS01] Messages temporarily deferred", "yahoo"},
+        {NULL, NULL, "550 5.4.1 Access denied AS(201806281)", "microsoft"},
+        {NULL, NULL, "550 5.1.1 no such user - gsmtp", "gmail"},
+        /* a Gmail address quoted in another system's text is not Gmail's bounce */
+        {NULL, NULL, "550 5.1.1 <someone@gmail.com>: user unknown", ""},
+        {"mx1.pphosted.com", "x@gmail.com", NULL, "proofpoint"}, /* the answering host wins */
+        {NULL, NULL, NULL, ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *got = ff_provider_detect(rows[i].host, rows[i].rcpt, rows[i].text);
+        if (strcmp(got, rows[i].want) != 0)
+            fail_msg("row %zu: '%s' instead of '%s'", i, got, rows[i].want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
