@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fivefifty/status.h"
 #include "text.h"
 
 bool mta_head(const ff_mail *m, const char *needle)
@@ -88,43 +89,6 @@ int mta_code_find(const char *s, size_t len)
         return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
     }
     return 0;
-}
-
-/* Digits at s[i..), at most 3, no leading zero beyond a single "0". Returns their count. */
-static size_t digits(const char *s, size_t len, size_t i)
-{
-    size_t n = 0;
-    while (i + n < len && isdigit((unsigned char)s[i + n]) && n < 4)
-        n++;
-    if (n == 0 || n > 3 || (n > 1 && s[i] == '0'))
-        return 0;
-    return n;
-}
-
-bool mta_status_find(const char *s, size_t len, char out[FF_STATUS_MAX])
-{
-    out[0] = '\0';
-    for (size_t i = 0; i + 5 <= len; i++) {
-        if (!(s[i] == '2' || s[i] == '4' || s[i] == '5') || s[i + 1] != '.')
-            continue;
-        if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
-            continue;
-        size_t a = digits(s, len, i + 2);
-        if (a == 0 || i + 2 + a >= len || s[i + 2 + a] != '.')
-            continue;
-        size_t b = digits(s, len, i + 3 + a);
-        if (b == 0)
-            continue;
-        size_t e = i + 3 + a + b;
-        /* "5.1.1" ends a token; "5.1.1.2" or "5.1.10x" is something else */
-        if (e < len && (isalnum((unsigned char)s[e]) ||
-                        (s[e] == '.' && e + 1 < len && isdigit((unsigned char)s[e + 1]))))
-            continue;
-        memcpy(out, s + i, e - i);
-        out[e - i] = '\0';
-        return true;
-    }
-    return false;
 }
 
 struct cmd {
@@ -229,7 +193,7 @@ void mta_set_reply(ff_hit *h, const char *s, size_t len)
     if (h->code == 0)
         h->code = mta_code_find(s, len);
     if (h->status[0] == '\0')
-        mta_status_find(s, len, h->status);
+        (void)ff_status_find(s, len, h->status);
 }
 
 ff_status mta_set_diag(ff_hit *h, const char *s, size_t len)

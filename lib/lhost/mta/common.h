@@ -36,13 +36,10 @@ size_t mta_cut(const char *s, size_t len, const char *const *markers);
 
 /* mta_code_find() returns the first SMTP reply code (2xx, 4xx, 5xx) standing as a token in
  * s[0..len), or 0. A token is three digits not inside a number, an IP address or a status
- * code ("550 ", "550-", "550" at the end). */
+ * code ("550 ", "550-", "550:", "550" at the end). Unlike ff_reply_code_find() it takes
+ * the unregistered codes servers send ("571"), and never a number after '=' (Exim writes
+ * "SIZE=222:" just before the reply). Status codes are found with ff_status_find(). */
 int mta_code_find(const char *s, size_t len);
-
-/* mta_status_find() copies the first enhanced status code (RFC 3463: class 2, 4 or 5,
- * subject and detail of 1-3 digits) standing alone in s[0..len) into out and returns true,
- * or leaves out "" and returns false. */
-bool mta_status_find(const char *s, size_t len, char out[FF_STATUS_MAX]);
 
 /* mta_command() names the SMTP command that a phrase such as "in reply to RCPT TO
  * command", "after end of data" or "did not like our MAIL FROM" refers to: "RCPT",

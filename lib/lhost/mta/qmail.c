@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "fivefifty/status.h"
 #include "text.h"
 
 static bool detect(const ff_mail *m)
@@ -109,7 +110,7 @@ static ff_status para(ff_hit *h, const char *s, size_t n)
         h->status[0] = '\0';
         mta_set_reply(h, said + 10, un - (size_t)(said + 10 - u));
         if (h->status[0] == '\0')
-            mta_status_find(u, un, h->status);
+            (void)ff_status_find(u, un, h->status);
     }
     free(u);
     return st;
