@@ -350,6 +350,27 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
     return FF_OK;
 }
 
+void ff_classify_known(ff_reason reason, ff_class klass, const char *rule, ff_decision *out)
+{
+    memset(out, 0, sizeof *out);
+    if ((unsigned)reason >= FF_REASON__COUNT)
+        reason = FF_REASON_UNDEFINED;
+    const reason_info *ri = &reasons[reason];
+    out->reason = reason;
+    out->klass = klass;
+    out->side = ri->side;
+    out->action = klass == FF_CLASS_HARD ? ri->hard : klass == FF_CLASS_SOFT ? ri->soft
+                  : (reason == FF_REASON_FEEDBACK || reason == FF_REASON_SUPPRESSED)
+                      ? FF_ACTION_SUPPRESS
+                      : FF_ACTION_NONE;
+    out->fix = ri->fix;
+    if (rule)
+        snprintf(out->rule, sizeof out->rule, "%s", rule);
+    if (ri->pseudo && klass != FF_CLASS_NONE)
+        snprintf(out->status, sizeof out->status, "%d.0.%d", klass == FF_CLASS_HARD ? 5 : 4,
+                 ri->pseudo);
+}
+
 ff_status ff_classify_reply(const struct ff_rules *rules, const char *reply, size_t len,
                             const char *command, ff_decision *out)
 {

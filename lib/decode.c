@@ -1,1 +1,423 @@
-/* decode.c - placeholder until the module lands */
+/* decode.c - one message in, one record per recipient out (see include/fivefifty/decode.h)
+ *
+ * SYNOPSIS
+ *   ff_decode(rules, bytes, len, &bounce, &err);
+ *
+ * DESCRIPTION
+ *   mail.c turns the message into plain parts; this file decides what it is, in order of
+ *   how much the evidence can be trusted:
+ *
+ *   1. a message/feedback-report part: an ARF complaint (arf.c), one record, reason
+ *      feedback, about the original recipient;
+ *   2. a message/delivery-status part: an RFC 3464 DSN (dsn.c), one record per recipient
+ *      group; a group without a diagnostic borrows it (and the SMTP command) from the
+ *      human-readable part, read by the scanner of the MTA that wrote it;
+ *   3. the human-readable bounce of a known MTA, provider or gateway (lib/lhost/): the
+ *      first scanner that recognises the message and finds recipients wins;
+ *   4. an automatic reply (autoreply.c): reason vacation, never a bounce.
+ *
+ *   Auto-replies come last because bounces are auto-submitted too: a scanner that finds
+ *   failed recipients is stronger evidence than an Auto-Submitted header.
+ *
+ *   Every record goes through ff_classify() with the code, status, diagnostic, command,
+ *   remote MTA, recipient and DSN action, so a bounce and a live reply are judged by the
+ *   same rules. The returned message's Message-ID, From, To, Subject and List-ID come
+ *   from its attached header block, or from header lines quoted in the text.
+ */
+#include "fivefifty/decode.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fivefifty/arf.h"
+#include "fivefifty/autoreply.h"
+#include "fivefifty/dsn.h"
+#include "fivefifty/reply.h"
+#include "lhost.h"
+#include "mail.h"
+#include "text.h"
+
+#define RECORDS_MAX 1000
+
+typedef struct returned {
+    char *message_id, *from, *to, *subject, *list_id;
+} returned;
+
+static void returned_free(returned *r)
+{
+    free(r->message_id);
+    free(r->from);
+    free(r->to);
+    free(r->subject);
+    free(r->list_id);
+}
+
+/* Read the few headers a sender matches a bounce by from a header block (or from text
+ * that quotes one). A header starts a line; its continuation lines start with blanks. */
+static void returned_read(const char *h, size_t len, returned *r, bool quoted)
+{
+    static const char *const names[] = {"message-id", "from", "to", "subject", "list-id"};
+    char **slots[] = {&r->message_id, &r->from, &r->to, &r->subject, &r->list_id};
+    size_t pos = 0;
+    const char *line;
+    size_t ll;
+    while (ff_line_next(h, len, &pos, &line, &ll)) {
+        if (!quoted && ll == 0)
+            break;
+        const char *colon = memchr(line, ':', ll);
+        if (!colon)
+            continue;
+        size_t nl = (size_t)(colon - line);
+        for (size_t i = 0; i < 5; i++) {
+            if (*slots[i] || strlen(names[i]) != nl || strncasecmp(line, names[i], nl) != 0)
+                continue;
+            /* The value with its continuation lines. */
+            size_t end = (size_t)(line + ll - h), p2 = pos;
+            const char *cl;
+            size_t cll;
+            while (ff_line_next(h, len, &p2, &cl, &cll) && cll && (cl[0] == ' ' || cl[0] == '\t'))
+                end = (size_t)(cl + cll - h);
+            *slots[i] = ff_unfold(colon + 1, (size_t)(h + end - (colon + 1)));
+            if (*slots[i] && !**slots[i]) {
+                free(*slots[i]);
+                *slots[i] = NULL;
+            }
+        }
+    }
+}
+
+static char *dup0(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static ff_bounce_record *rec_push(ff_bounce *b, size_t *cap)
+{
+    if (b->n >= RECORDS_MAX)
+        return NULL;
+    if (b->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 4;
+        ff_bounce_record *v = realloc(b->recs, nc * sizeof *v);
+        if (!v)
+            return NULL;
+        b->recs = v;
+        *cap = nc;
+    }
+    ff_bounce_record *r = &b->recs[b->n++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+static void rec_free(ff_bounce_record *r)
+{
+    char **s[] = {&r->recipient, &r->original_recipient, &r->dsn_action, &r->diagnostic,
+                  &r->diagnostic_type, &r->remote_mta, &r->reporting_mta, &r->command,
+                  &r->date, &r->message_id, &r->from, &r->to, &r->subject, &r->list_id,
+                  &r->feedback_type};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        free(*s[i]);
+        *s[i] = NULL;
+    }
+}
+
+void ff_bounce_clear(ff_bounce *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        rec_free(&b->recs[i]);
+    free(b->recs);
+    memset(b, 0, sizeof *b);
+}
+
+static void rec_returned(ff_bounce_record *r, const returned *o)
+{
+    r->message_id = dup0(o->message_id);
+    r->from = dup0(o->from);
+    r->to = dup0(o->to);
+    r->subject = dup0(o->subject);
+    r->list_id = dup0(o->list_id);
+}
+
+/* The classifier's verdict on a record, and the record's status filled from it when
+ * the bounce carried none. */
+static void rec_classify(const struct ff_rules *rules, ff_bounce_record *r)
+{
+    ff_classify_input in = {.code = r->code, .status = r->status, .text = r->diagnostic,
+                            .command = r->command, .remote_host = r->remote_mta,
+                            .recipient = r->recipient, .dsn_action = r->dsn_action};
+    ff_classify(rules, &in, &r->decision);
+    if (!r->code)
+        r->code = r->decision.code;
+    if (!r->status[0])
+        memcpy(r->status, r->decision.status, sizeof r->status);
+}
+
+/* Run the scanners: the first that detects the message and finds recipients. */
+static const ff_lhost *scan(const ff_mail *m, ff_hits *hits)
+{
+    size_t n = 0;
+    const ff_lhost *const *t = ff_lhost_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i]->detect(m))
+            continue;
+        ff_hits_free(hits);
+        memset(hits, 0, sizeof *hits);
+        if (t[i]->scan(m, hits) == FF_OK && hits->n > 0)
+            return t[i];
+    }
+    ff_hits_free(hits);
+    memset(hits, 0, sizeof *hits);
+    return NULL;
+}
+
+static const ff_hit *hit_for(const ff_hits *h, const char *rcpt)
+{
+    for (size_t i = 0; rcpt && i < h->n; i++)
+        if ((h->v[i].recipient && strcasecmp(h->v[i].recipient, rcpt) == 0) ||
+            (h->v[i].original_recipient && strcasecmp(h->v[i].original_recipient, rcpt) == 0))
+            return &h->v[i];
+    /* One recipient on both sides: they are the same one, whatever the spelling. */
+    return h->n == 1 ? &h->v[0] : NULL;
+}
+
+/* A status worth more than the DSN's: the DSN says only X.0.0 (or nothing) and the
+ * diagnostic names a precise one. */
+static void better_status(ff_bounce_record *r)
+{
+    if (!r->diagnostic)
+        return;
+    bool generic = !r->status[0] || strcmp(r->status + 1, ".0.0") == 0;
+    if (!generic)
+        return;
+    char found[FF_STATUS_MAX];
+    if (ff_status_find(r->diagnostic, strlen(r->diagnostic), found) >= 0 &&
+        strcmp(found + 1, ".0.0") != 0)
+        memcpy(r->status, found, sizeof r->status);
+}
+
+static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const returned *o,
+                          ff_bounce *b, ff_error *err)
+{
+    ff_dsn d;
+    ff_status st = ff_dsn_parse(m->dsn, m->dsn_len, &d, err);
+    if (st != FF_OK) {
+        ff_dsn_clear(&d);
+        return st == FF_EPARSE ? FF_ENOTFOUND : st;
+    }
+    ff_hits hits = {0};
+    const ff_lhost *lh = NULL;
+    bool scanned = false;
+    size_t cap = 0;
+    for (size_t i = 0; i < d.n && st == FF_OK; i++) {
+        const ff_dsn_recipient *g = &d.rcpts[i];
+        if (!g->final_recipient && !g->original_recipient)
+            continue;
+        ff_bounce_record *r = rec_push(b, &cap);
+        if (!r) {
+            st = b->n >= RECORDS_MAX ? FF_OK : FF_ENOMEM;
+            break;
+        }
+        r->recipient = dup0(g->final_recipient ? g->final_recipient : g->original_recipient);
+        r->original_recipient = dup0(g->original_recipient);
+        r->dsn_action = dup0(g->action);
+        memcpy(r->status, g->status, sizeof r->status);
+        r->diagnostic = dup0(g->diagnostic);
+        r->diagnostic_type = dup0(g->diagnostic_type);
+        r->remote_mta = dup0(g->remote_mta);
+        r->reporting_mta = dup0(d.reporting_mta);
+        r->date = dup0(g->last_attempt_date ? g->last_attempt_date : d.arrival_date);
+        r->format = "rfc3464";
+        rec_returned(r, o);
+        /* What the DSN lacks, the human-readable part of the same bounce may say. */
+        if (!r->diagnostic || !r->command) {
+            if (!scanned) {
+                lh = scan(m, &hits);
+                scanned = true;
+            }
+            const ff_hit *h = lh ? hit_for(&hits, r->recipient) : NULL;
+            if (h) {
+                if (!r->diagnostic && h->diagnostic)
+                    r->diagnostic = strdup(h->diagnostic);
+                if (!r->command && h->command)
+                    r->command = strdup(h->command);
+                if (!r->remote_mta && h->remote_mta)
+                    r->remote_mta = strdup(h->remote_mta);
+                if (!r->code)
+                    r->code = h->code;
+                if (!r->status[0])
+                    memcpy(r->status, h->status, sizeof r->status);
+            }
+        }
+        if (r->diagnostic)
+            r->code = r->code ? r->code : ff_reply_code_find(r->diagnostic, strlen(r->diagnostic));
+        better_status(r);
+        rec_classify(rules, r);
+    }
+    ff_hits_free(&hits);
+    ff_dsn_clear(&d);
+    if (st == FF_OK && b->n == 0)
+        return FF_ENOTFOUND; /* a report naming no recipient: let the text speak */
+    if (st == FF_OK)
+        b->format = "rfc3464";
+    return st;
+}
+
+static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_error *err)
+{
+    ff_arf a;
+    ff_status st = ff_arf_parse(m->feedback, m->feedback_len, &a, err);
+    if (st != FF_OK) {
+        ff_arf_clear(&a);
+        return st == FF_EPARSE ? FF_ENOTFOUND : st;
+    }
+    size_t cap = 0;
+    ff_bounce_record *r = rec_push(b, &cap);
+    if (!r) {
+        ff_arf_clear(&a);
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    }
+    /* The complainant: the report's Original-Rcpt-To, else the returned message's To. */
+    if (a.original_rcpt_to)
+        r->recipient = strdup(a.original_rcpt_to);
+    else if (o->to)
+        r->recipient = ff_addr_dup(o->to, strlen(o->to));
+    r->feedback_type = dup0(a.feedback_type ? a.feedback_type : "abuse");
+    r->date = dup0(a.arrival_date);
+    r->reporting_mta = dup0(a.reporting_mta);
+    r->diagnostic = dup0(m->text && *m->text ? m->text : NULL);
+    if (r->diagnostic) {
+        char *u = ff_unfold(r->diagnostic, strlen(r->diagnostic));
+        free(r->diagnostic);
+        r->diagnostic = u;
+    }
+    r->format = "arf";
+    rec_returned(r, o);
+    ff_classify_known(FF_REASON_FEEDBACK, FF_CLASS_NONE, "arf", &r->decision);
+    ff_arf_clear(&a);
+    b->format = "arf";
+    return FF_OK;
+}
+
+static ff_status from_lhost(const struct ff_rules *rules, const ff_mail *m, const returned *o,
+                            ff_bounce *b, ff_error *err)
+{
+    ff_hits hits = {0};
+    const ff_lhost *lh = scan(m, &hits);
+    if (!lh)
+        return FF_ENOTFOUND;
+    size_t cap = 0;
+    const char *date = ff_mail_header(m, "Date");
+    for (size_t i = 0; i < hits.n; i++) {
+        const ff_hit *h = &hits.v[i];
+        ff_bounce_record *r = rec_push(b, &cap);
+        if (!r)
+            break;
+        r->recipient = dup0(h->recipient);
+        r->original_recipient = dup0(h->original_recipient);
+        r->dsn_action = dup0(h->dsn_action ? h->dsn_action : "failed");
+        memcpy(r->status, h->status, sizeof r->status);
+        r->code = h->code;
+        r->diagnostic = dup0(h->diagnostic);
+        r->remote_mta = dup0(h->remote_mta);
+        r->command = dup0(h->command);
+        r->date = dup0(date);
+        r->format = lh->name;
+        rec_returned(r, o);
+        if (!r->code && r->diagnostic)
+            r->code = ff_reply_code_find(r->diagnostic, strlen(r->diagnostic));
+        better_status(r);
+        rec_classify(rules, r);
+    }
+    ff_hits_free(&hits);
+    if (b->n == 0)
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    b->format = lh->name;
+    return FF_OK;
+}
+
+static ff_status from_autoreply(const ff_mail *m, const returned *o, ff_bounce *b,
+                                ff_error *err)
+{
+    ff_autoreply_hdrs h = {
+        .auto_submitted = ff_mail_header(m, "Auto-Submitted"),
+        .precedence = ff_mail_header(m, "Precedence"),
+        .x_autoreply = ff_mail_header(m, "X-Autoreply"),
+        .x_autorespond = ff_mail_header(m, "X-Autorespond"),
+        .x_auto_response_suppress = ff_mail_header(m, "X-Auto-Response-Suppress"),
+        .subject = ff_mail_header(m, "Subject"),
+        .from = ff_mail_header(m, "From"),
+        .content_type = m->content_type,
+    };
+    const char *why = NULL;
+    if (!ff_autoreply_detect(&h, &why))
+        return FF_ENOTFOUND;
+    size_t cap = 0;
+    ff_bounce_record *r = rec_push(b, &cap);
+    if (!r)
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    /* The one who is away: the reply's sender. */
+    if (h.from)
+        r->recipient = ff_addr_dup(h.from, strlen(h.from));
+    r->diagnostic = m->text && *m->text ? ff_unfold(m->text, m->text_len) : NULL;
+    r->date = dup0(ff_mail_header(m, "Date"));
+    r->format = "rfc3834";
+    rec_returned(r, o);
+    /* An auto-reply's In-Reply-To names the message it answers. */
+    if (!r->message_id)
+        r->message_id = dup0(ff_mail_header(m, "In-Reply-To"));
+    ff_classify_known(FF_REASON_VACATION, FF_CLASS_NONE, "rfc3834", &r->decision);
+    b->format = "rfc3834";
+    return FF_OK;
+}
+
+ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
+                    ff_bounce *out, ff_error *err)
+{
+    if (!out)
+        return ff_error_set(err, FF_EINVAL, "decode: no output");
+    memset(out, 0, sizeof *out);
+    out->format = "";
+    if (!rules || (!data && len))
+        return ff_error_set(err, FF_EINVAL, "decode: no rules or no data");
+    if (len > FF_DECODE_MAX)
+        return ff_error_set(err, FF_ETOOBIG, "decode: message of %zu bytes is over the %u "
+                            "byte limit", len, FF_DECODE_MAX);
+    ff_mail m;
+    ff_status st = ff_mail_parse(data, len, &m, err);
+    if (st != FF_OK) {
+        ff_mail_free(&m);
+        return st;
+    }
+    returned o = {0};
+    if (m.orig_headers)
+        returned_read(m.orig_headers, m.orig_headers_len, &o, false);
+    else if (m.text)
+        returned_read(m.text, m.text_len, &o, true);
+
+    st = FF_ENOTFOUND;
+    if (m.feedback)
+        st = from_arf(&m, &o, out, err);
+    if (st == FF_ENOTFOUND && m.dsn) {
+        st = from_dsn(rules, &m, &o, out, err);
+        if (st == FF_ENOTFOUND)
+            ff_bounce_clear(out);
+    }
+    if (st == FF_ENOTFOUND)
+        st = from_lhost(rules, &m, &o, out, err);
+    if (st == FF_ENOTFOUND)
+        st = from_autoreply(&m, &o, out, err);
+    if (st == FF_ENOTFOUND) {
+        const char *subj = ff_mail_header(&m, "Subject");
+        st = ff_error_set(err, FF_ENOTBOUNCE, "no delivery report, complaint, auto-reply or "
+                          "known bounce text found (subject: %.80s)", subj ? subj : "none");
+    }
+    if (st != FF_OK) {
+        ff_bounce_clear(out);
+        out->format = "";
+    }
+    returned_free(&o);
+    ff_mail_free(&m);
+    return st;
+}

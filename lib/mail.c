@@ -156,7 +156,7 @@ static bool is_ascii_compatible(const char *cs)
  * (Japanese MTAs send it so); failing all that, windows-1252, which maps every byte. */
 static char *to_utf8(const char *raw, size_t n, const char *charset)
 {
-    if (is_ascii_compatible(charset) && memmem(raw, n, "\x1b$B", 3) != NULL)
+    if (n > 0 && is_ascii_compatible(charset) && memmem(raw, n, "\x1b$B", 3) != NULL)
         charset = "ISO-2022-JP";
     if (is_ascii_compatible(charset)) {
         if (g_utf8_validate(raw, (gssize)n, NULL))

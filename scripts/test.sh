@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
-fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_seconds=${FUZZ_SECONDS:-45}
 passed=0
 failed=0
 
@@ -50,7 +50,7 @@ if CC=clang run_build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,
     seeds=tests/fuzz/seeds/$name
     corpus=$(mktemp -d)
     [ -d "$seeds" ] && cp -r "$seeds"/. "$corpus"/ 2>/dev/null
-    if "$exe" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+    if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$exe" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
          -artifact_prefix="build-fuzz/$name-" "$corpus" >"build-fuzz/$name.log" 2>&1; then
       echo "  fuzz $name: ok ($(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" | head -1))"
       passed=$((passed + 1))

@@ -136,6 +136,12 @@ struct ff_rules; /* rules.h */
 ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
                       ff_decision *out);
 
+/* ff_classify_known() fills `out` for a reason already known from the message's format
+ * rather than from a reply (an ARF complaint is "feedback", an RFC 3834 reply is
+ * "vacation"): class `klass`, and side, action, fix and pseudo status from the same
+ * tables ff_classify() uses. `rule` names what decided (e.g. "arf"); may be NULL. */
+void ff_classify_known(ff_reason reason, ff_class klass, const char *rule, ff_decision *out);
+
 /* ff_classify_reply() parses a raw SMTP reply (see reply.h) and classifies it as the
  * answer to `command` (may be NULL). Returns FF_OK, FF_EPARSE, FF_ETOOBIG, FF_ENOMEM. */
 ff_status ff_classify_reply(const struct ff_rules *rules, const char *reply, size_t len,

@@ -53,7 +53,7 @@ static const row table[] = {
     {"550-5.7.28 Our system has detected an unusual rate of unsolicited mail originating "
      "from your IP address.", "RCPT", "badreputation", "hard", "hold", "sender", NULL},
     {"421-4.7.28 Gmail has detected an unusual rate of unsolicited mail. Try again later.",
-     "RCPT", "badreputation", "soft", "hold", "sender", NULL},
+     "RCPT", "ratelimited", "soft", "throttle", "sender", NULL},
     {"421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to unexpected volume",
      "RCPT", "badreputation", "soft", "throttle", "sender", "yahoo"},
     {"550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",

@@ -1,0 +1,196 @@
+/* test_decode.c - whole messages to records: DSN (RFC 3464, RFC 6533), ARF, auto-reply, a
+ * text bounce, a message that is no bounce, and broken input that must not crash */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fivefifty/decode.h"
+#include "fivefifty/rules.h"
+
+static ff_rules *rules;
+
+static char *slurp(const char *name, size_t *len)
+{
+    char path[1024];
+    const char *dir = getenv("FF_TEST_DATA");
+    snprintf(path, sizeof path, "%s/decode/%s", dir ? dir : "tests/data", name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    b[n] = '\0';
+    *len = (size_t)n;
+    return b;
+}
+
+static ff_status decode_file(const char *name, ff_bounce *b, ff_error *err)
+{
+    size_t len;
+    char *data = slurp(name, &len);
+    ff_status st = ff_decode(rules, data, len, b, err);
+    free(data);
+    return st;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return ff_rules_builtin(&rules, NULL) == FF_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_rules_free(rules);
+    return 0;
+}
+
+static void test_dsn_two_recipients(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    ff_error err;
+    assert_int_equal(decode_file("dsn-postfix-two.eml", &b, &err), FF_OK);
+    assert_string_equal(b.format, "rfc3464");
+    assert_int_equal(b.n, 2);
+    const ff_bounce_record *r = &b.recs[0];
+    assert_string_equal(r->recipient, "one@example.org");
+    assert_string_equal(r->original_recipient, "One@Example.org");
+    assert_string_equal(r->dsn_action, "failed");
+    assert_string_equal(r->status, "5.1.1");
+    assert_int_equal(r->code, 550);
+    assert_string_equal(r->diagnostic,
+                        "550 5.1.1 <one@example.org>: Recipient address rejected: User unknown");
+    assert_string_equal(r->diagnostic_type, "smtp");
+    assert_string_equal(r->remote_mta, "mx.example.org");
+    assert_string_equal(r->reporting_mta, "mx.sender.example");
+    assert_string_equal(r->command, "RCPT"); /* from the human-readable part */
+    assert_string_equal(r->message_id, "<nov-1@sender.example>");
+    assert_string_equal(r->subject, "November news");
+    assert_string_equal(r->list_id, "<news.sender.example>");
+    assert_int_equal(r->decision.reason, FF_REASON_USERUNKNOWN);
+    assert_int_equal(r->decision.action, FF_ACTION_SUPPRESS);
+    /* The second group has no diagnostic: it comes from the Postfix text. */
+    r = &b.recs[1];
+    assert_string_equal(r->recipient, "two@example.net");
+    assert_string_equal(r->dsn_action, "delayed");
+    assert_non_null(r->diagnostic);
+    assert_non_null(strstr(r->diagnostic, "over quota"));
+    assert_int_equal(r->code, 452);
+    assert_string_equal(r->date, "Tue, 24 Nov 2026 08:59:30 +0000");
+    assert_int_equal(r->decision.reason, FF_REASON_MAILBOXFULL);
+    assert_int_equal(r->decision.klass, FF_CLASS_SOFT);
+    assert_int_equal(r->decision.action, FF_ACTION_RETRY);
+    ff_bounce_clear(&b);
+}
+
+static void test_global_dsn(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-global-utf8.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    ff_bounce_clear(&b);
+}
+
+static void test_arf(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("arf-abuse.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.format, "arf");
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "angry@example.net");
+    assert_string_equal(b.recs[0].feedback_type, "abuse");
+    assert_string_equal(b.recs[0].message_id, "<offer-9@sender.example>");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_FEEDBACK);
+    assert_int_equal(b.recs[0].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+}
+
+static void test_vacation(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("vacation.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.format, "rfc3834");
+    assert_string_equal(b.recs[0].recipient, "robin@example.org");
+    assert_string_equal(b.recs[0].message_id, "<nov-1@sender.example>");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_VACATION);
+    assert_int_equal(b.recs[0].decision.action, FF_ACTION_NONE);
+    ff_bounce_clear(&b);
+}
+
+static void test_text_bounces(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("exim-text.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.format, "exim");
+    assert_string_equal(b.recs[0].recipient, "full@example.com");
+    assert_string_equal(b.recs[0].status, "5.2.2");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_MAILBOXFULL);
+    assert_string_equal(b.recs[0].message_id, "<hello-2@sender.example>");
+    ff_bounce_clear(&b);
+    /* ISO-2022-JP text is decoded through GMime; the recipient is still found. */
+    assert_int_equal(decode_file("iso2022jp-postfix.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.recs[0].recipient, "taro@example.jp");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    ff_bounce_clear(&b);
+}
+
+static void test_not_bounce_and_broken(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    ff_error err;
+    assert_int_equal(decode_file("plain-question.eml", &b, &err), FF_ENOTBOUNCE);
+    assert_non_null(strstr(err.msg, "Question about pricing"));
+    assert_int_equal(b.n, 0);
+    ff_bounce_clear(&b);
+    /* A truncated DSN still yields what it holds. */
+    assert_int_equal(decode_file("truncated.eml", &b, &err), FF_OK);
+    assert_string_equal(b.recs[0].recipient, "cut@example.org");
+    ff_bounce_clear(&b);
+    /* Binary junk and a 10 MB line: an error or nothing, never a crash. */
+    size_t n = 10 * 1024 * 1024;
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    memcpy(big, "From: a@b\nSubject: y\n\n", 22);
+    ff_status st = ff_decode(rules, big, n, &b, &err);
+    assert_true(st == FF_ENOTBOUNCE || st == FF_EPARSE);
+    ff_bounce_clear(&b);
+    for (size_t i = 0; i < 65536; i++)
+        big[i] = (char)(i * 131 + 7);
+    st = ff_decode(rules, big, 65536, &b, &err);
+    assert_true(st == FF_ENOTBOUNCE || st == FF_EPARSE || st == FF_OK);
+    ff_bounce_clear(&b);
+    free(big);
+    assert_int_equal(ff_decode(rules, "", 0, &b, &err) == FF_OK, 0);
+    ff_bounce_clear(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dsn_two_recipients),
+        cmocka_unit_test(test_global_dsn),
+        cmocka_unit_test(test_arf),
+        cmocka_unit_test(test_vacation),
+        cmocka_unit_test(test_text_bounces),
+        cmocka_unit_test(test_not_bounce_and_broken),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
