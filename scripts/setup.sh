@@ -12,6 +12,7 @@ pkgs=(
   python3-spf python3-dkim python3-yaml                # SPF/DKIM peers, the RFC 7208 suite
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
   libsisimai-perl                                      # the peer the benchmark compares against
+  postfix sasl2-bin libsasl2-modules libsasl2-modules-db  # the real relay in integration tests, smtp-sink/-source
 )
 
 missing=()
