@@ -77,15 +77,23 @@ static void one_file(struct walk *w, const char *path)
         return;
     }
     if (ff_mbox_is(buf, len)) {
-        size_t pos = 0, mlen, i = 0;
+        size_t pos = 0, mlen, i = 0, members = 0;
         const char *msg;
+        /* A single message saved with its "From " line is named by its path alone, as
+         * a reader would name it; members get "#N" only when there are several. */
+        while (ff_mbox_next(buf, len, &pos, &msg, &mlen) && members < 2)
+            members++;
+        pos = 0;
         while (!w->stop && ff_mbox_next(buf, len, &pos, &msg, &mlen)) {
             i++;
             w->count++;
             if (w->count_only)
                 continue;
             char where[4096];
-            snprintf(where, sizeof where, "%s#%zu", path, i);
+            if (members > 1)
+                snprintf(where, sizeof where, "%s#%zu", path, i);
+            else
+                snprintf(where, sizeof where, "%s", path);
             w->stop = w->fn(w->ctx, where, msg, mlen) != 0;
         }
     } else {

@@ -100,6 +100,12 @@ static const row table[] = {
     {"450 4.2.0 <a@example.org>: Recipient address rejected: Greylisted", "RCPT",
      "policyviolation", "soft", "retry", NULL, NULL},
     {"250 2.0.0 OK queued", ".", "delivered", "none", "none", NULL, NULL},
+    /* the SMTP phase changes what words mean */
+    {"550 Unknown user a@example.jp", "DATA", "filtered", "hard", "none", NULL, NULL},
+    {"550 Unknown user a@example.jp", "RCPT", "userunknown", "hard", "suppress", NULL, NULL},
+    {"550 5.7.1 Go away", "MAIL", "rejected", "hard", "hold", "sender", NULL},
+    {"connect to mx.example.jp[192.0.2.79]:25: Connection timed out", NULL, "expired", "soft",
+     "retry", NULL, NULL},
 };
 
 static ff_rules *rules;
