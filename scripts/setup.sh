@@ -7,7 +7,7 @@ pkgs=(
   gcc libc6-dev pkg-config meson ninja-build python3   # build
   libgmime-3.0-dev libpcre2-dev libjansson-dev         # the library and the CLI
   libc-ares-dev libssl-dev libpsl-dev publicsuffix     # DNS, DKIM crypto, org. domains
-  libinih-dev                                          # the INI configuration
+  libinih-dev libsqlite3-dev libidn2-dev               # configuration, the store, IDN addresses
   libcmocka-dev                                        # unit tests
   python3-spf python3-dkim python3-yaml                # SPF/DKIM peers, the RFC 7208 suite
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers

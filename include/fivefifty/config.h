@@ -15,7 +15,7 @@
  *   dkim_key = /etc/fivefifty/dkim.pem   dkim_selector = s1   dkim_domain = example.com
  *   bounce_domain = bounces.example.com  (VERP Return-Path bounces+TOKEN@ this)
  *   bulk = yes                       List-Unsubscribe + List-Unsubscribe-Post (RFC 8058)
- *   unsubscribe_url = https://example.com/u/{token}   unsubscribe_mailto = u@example.com
+ *   unsubscribe_url = https://example.com/u   unsubscribe_mailto = u@example.com
  *   bounce_pause = 2%                the breaker's pause threshold for a batch
  *   max_per_minute = 60   daily_cap = 5000   warmup = yes   warmup_start = 2026-11-01
  *

@@ -91,7 +91,7 @@ static bool get_line(sess *s, char *line, size_t cap, bool *bare)
     }
 }
 
-static void log_outcome(sess *s, const char *rcpt, const char *reply, const char *msgid)
+static void log_outcome(sess *s, const char *addr, const char *reply, const char *msgid)
 {
     if (!s->cfg->log)
         return;
@@ -102,7 +102,7 @@ static void log_outcome(sess *s, const char *rcpt, const char *reply, const char
     /* Addresses are printed as received; they come from one CR/LF-free command line.
      * Quotes and backslashes are replaced so the line stays valid JSON. */
     char safe_r[320], safe_f[320], safe_m[200];
-    const char *src[3] = {rcpt, s->from, msgid ? msgid : ""};
+    const char *src[3] = {addr, s->from, msgid ? msgid : ""};
     char *dst[3] = {safe_r, safe_f, safe_m};
     size_t cap[3] = {sizeof safe_r, sizeof safe_f, sizeof safe_m};
     for (int k = 0; k < 3; k++) {

@@ -1,0 +1,519 @@
+/* queue.c - one pass of the queue runner (see include/fivefifty/queue.h)
+ *
+ * DESCRIPTION
+ *   Each recipient is its own SMTP transaction because its envelope sender is its own VERP
+ *   address (bounces+TOKEN@bounce-domain); transactions to one host share a connection.
+ *   Every outcome is written with the recipient's new state in one store transaction
+ *   before the next recipient is tried, so a kill -9 at any point loses nothing: what was
+ *   not recorded is still "sending" with a lease, and comes back when the lease ends.
+ *
+ *   The verdict on a reply is the classifier's alone; this file only carries out its
+ *   action, with the gates and breakers around it.
+ */
+#include "fivefifty/queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fivefifty/address.h"
+#include "fivefifty/compose.h"
+#include "fivefifty/policy.h"
+#include "fivefifty/smtp.h"
+#include "fivefifty/suppress.h"
+
+typedef struct run {
+    const ff_queue_opts *o;
+    int64_t now;
+    unsigned char secret[32];
+    ff_retry_policy retry;
+    ff_queue_stats *stats;
+    /* per-stream batch counters for the breaker */
+    struct batch {
+        char stream[64];
+        ff_counts c;
+    } batches[16];
+    size_t nbatches;
+} run;
+
+static double rnd(void)
+{
+    return (double)rand() / ((double)RAND_MAX + 1.0);
+}
+
+static struct batch *batch_of(run *r, const char *stream)
+{
+    for (size_t i = 0; i < r->nbatches; i++)
+        if (strcmp(r->batches[i].stream, stream) == 0)
+            return &r->batches[i];
+    if (r->nbatches == sizeof r->batches / sizeof r->batches[0])
+        return NULL;
+    struct batch *b = &r->batches[r->nbatches++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->stream, sizeof b->stream, "%s", stream);
+    return b;
+}
+
+static void notice(run *r, const char *stream, const char *provider, const char *state,
+                   const char *why)
+{
+    if (r->o->notice)
+        r->o->notice(r->o->ctx, stream, provider, state, why);
+}
+
+/* The key a hold or throttle is kept under: the provider when one is recognised, else the
+ * recipient's domain, so a refusal from one unknown receiver never parks mail to others. */
+static void target_of(const char *provider, const char *rcpt, char *out, size_t cap)
+{
+    const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+    if (provider && *provider)
+        snprintf(out, cap, "%s", provider);
+    else
+        snprintf(out, cap, "%s", at ? at + 1 : "");
+}
+
+/* Record one outcome; count it. */
+static ff_status settle(run *r, const ff_queue_item *it, const char *state, const char *stage,
+                        int code, const char *reply, const ff_decision *d, int64_t next,
+                        bool answered, bool suppress, bool domain_wide, ff_error *err)
+{
+    ff_attempt a = {.rcpt_id = it->id, .at = r->now, .stage = stage, .code = code,
+                    .reply = reply, .decision = d, .new_state = state, .next_attempt = next,
+                    .counts_as_sent = answered, .suppress = suppress,
+                    .domain_wide = domain_wide};
+    ff_status st = ff_store_record_attempt(r->o->store, &a, err);
+    if (st != FF_OK)
+        return st;
+    ff_queue_stats *s = r->stats;
+    if (!strcmp(state, FF_Q_SENT))
+        s->sent++;
+    else if (!strcmp(state, FF_Q_DEFERRED))
+        s->deferred++;
+    else if (!strcmp(state, FF_Q_FAILED))
+        s->failed++;
+    if (suppress)
+        s->suppressed++;
+    else if (!strcmp(state, FF_Q_SUPPRESSED))
+        s->suppressed++;
+    else if (!strcmp(state, FF_Q_HELD))
+        s->held++;
+    else if (!strcmp(state, FF_Q_EXPIRED))
+        s->expired++;
+    if (answered) {
+        struct batch *b = batch_of(r, it->stream);
+        if (b) {
+            b->c.sent++;
+            if (d && d->reason == FF_REASON_DELIVERED)
+                b->c.delivered++;
+            if (d && d->action == FF_ACTION_SUPPRESS)
+                b->c.hard++;
+            /* Refusals the sender must fix (held or stopped), not throttles. */
+            if (d && (d->action == FF_ACTION_HOLD || d->action == FF_ACTION_STOP))
+                b->c.auth_policy++;
+        }
+    }
+    if (r->o->report) {
+        ff_queue_outcome oc = {.item = it, .new_state = state, .stage = stage, .code = code,
+                               .reply = reply, .decision = d};
+        r->o->report(r->o->ctx, &oc);
+    }
+    return FF_OK;
+}
+
+/* Carry out the classifier's action for one recipient. */
+static ff_status act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, const char *stage,
+                     int code, const char *reply, const ff_decision *d, ff_error *err)
+{
+    char prov[256];
+    target_of(d->provider, it->rcpt, prov, sizeof prov);
+    char why[600];
+    snprintf(why, sizeof why, "%s (%s %s, rule %s): %s", ff_reason_name(d->reason),
+             d->status[0] ? d->status : "-", stage, d->rule[0] ? d->rule : "-", d->fix);
+    if (d->reason == FF_REASON_DELIVERED || (code >= 200 && code < 300))
+        return settle(r, it, FF_Q_SENT, stage, code, reply, d, 0, true, false, false, err);
+    bool domain = false;
+    int64_t next;
+    ff_status st;
+    switch (d->action) {
+    case FF_ACTION_SUPPRESS:
+        if (ff_suppress_wanted(d, &domain))
+            return settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, true, domain, err);
+        return settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, false, false, err);
+    case FF_ACTION_THROTTLE:
+        next = ff_policy_retry_at(&r->retry, it->attempts + 1,
+                                  it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
+        if (next < 0)
+            return settle(r, it, FF_Q_EXPIRED, stage, code, reply, d, 0, true, false, false, err);
+        st = ff_store_state_set(r->o->store, sc->name, prov, "throttled", why, r->now, next, err);
+        if (st == FF_OK)
+            notice(r, sc->name, prov, "throttled", why);
+        return st != FF_OK ? st
+                           : settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true, false,
+                                    false, err);
+    case FF_ACTION_HOLD:
+        st = ff_store_state_set(r->o->store, sc->name, prov, "held", why, r->now, 0, err);
+        if (st == FF_OK)
+            notice(r, sc->name, prov, "held", why);
+        return st != FF_OK ? st
+                           : settle(r, it, FF_Q_HELD, stage, code, reply, d, 0, true, false, false,
+                                    err);
+    case FF_ACTION_STOP:
+        st = ff_store_state_set(r->o->store, sc->name, "", "stopped", why, r->now, 0, err);
+        if (st == FF_OK)
+            notice(r, sc->name, "", "stopped", why);
+        return st != FF_OK ? st
+                           : settle(r, it, FF_Q_HELD, stage, code, reply, d, 0, true, false, false,
+                                    err);
+    case FF_ACTION_RETRY:
+        next = ff_policy_retry_at(&r->retry, it->attempts + 1,
+                                  it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
+        if (next < 0)
+            return settle(r, it, FF_Q_EXPIRED, stage, code, reply, d, 0, true, false, false, err);
+        return settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true, false, false, err);
+    default:
+        /* A permanent failure with nothing to do: never retried as is. */
+        if (d->klass == FF_CLASS_SOFT) {
+            next = ff_policy_retry_at(&r->retry, it->attempts + 1,
+                                      it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
+            if (next >= 0)
+                return settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true, false,
+                              false, err);
+        }
+        return settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, false, false, err);
+    }
+}
+
+static ff_status judge(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, const char *stage,
+                       const char *remote, int code, const char *reply, ff_error *err)
+{
+    ff_decision d;
+    const char *cmd = !strcmp(stage, "EOD") ? "." : stage;
+    ff_classify_input in = {.code = code, .text = reply, .command = cmd, .remote_host = remote,
+                            .recipient = it->rcpt};
+    ff_classify(r->o->rules, &in, &d);
+    return act(r, it, sc, stage, code, reply, &d, err);
+}
+
+/* Gates before any connection. Returns true when the recipient was settled here. */
+static bool gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_status *st,
+                  ff_error *err)
+{
+    ff_stream_state ss;
+    *st = ff_store_state_get(r->o->store, it->stream, "", &ss, err);
+    if (*st != FF_OK)
+        return true;
+    if (!strcmp(ss.state, "paused") || !strcmp(ss.state, "stopped")) {
+        *st = settle(r, it, FF_Q_HELD, "GATE", 0, ss.why, NULL, 0, false, false, false, err);
+        return true;
+    }
+    ff_suppression hit;
+    *st = ff_store_suppress_find(r->o->store, it->rcpt, it->stream, &hit, err);
+    if (*st == FF_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "suppressed (%s, %s, %s)", hit.address, hit.reason, hit.source);
+        ff_suppression_clear(&hit);
+        *st = settle(r, it, FF_Q_SUPPRESSED, "GATE", 0, why, NULL, 0, false, false, false, err);
+        return true;
+    }
+    if (*st != FF_ENOTFOUND)
+        return true;
+    *st = FF_OK;
+    char prov[256];
+    target_of(ff_provider_detect(NULL, it->rcpt, NULL), it->rcpt, prov, sizeof prov);
+    if (*prov) {
+        *st = ff_store_state_get(r->o->store, it->stream, prov, &ss, err);
+        if (*st != FF_OK)
+            return true;
+        if (!strcmp(ss.state, "held") || !strcmp(ss.state, "paused")) {
+            *st = settle(r, it, FF_Q_HELD, "GATE", 0, ss.why, NULL, 0, false, false, false, err);
+            return true;
+        }
+        if (!strcmp(ss.state, "throttled") && ss.until > r->now) {
+            *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, ss.why, NULL, ss.until, false, false,
+                         false, err);
+            return true;
+        }
+    }
+    /* Rate and warm-up budget of (stream, provider). */
+    uint32_t per_minute = sc->max_per_minute, daily = sc->daily_cap;
+    if (sc->warmup) {
+        int day = 0;
+        if (sc->warmup_start) {
+            struct tm tm = {0};
+            if (strptime(sc->warmup_start, "%Y-%m-%d", &tm))
+                day = (int)((r->now - (int64_t)timegm(&tm)) / 86400);
+        }
+        ff_counts c;
+        ff_store_counts(r->o->store, it->stream, NULL, r->now - 3 * 86400, &c, NULL);
+        double br = c.sent ? (double)c.hard / (double)c.sent : 0;
+        ff_warmup w = ff_warmup_budget(day, br, 0, sc->daily_cap);
+        if (!daily || w.daily < daily)
+            daily = w.daily;
+        if (!per_minute || w.per_minute < per_minute)
+            per_minute = w.per_minute;
+    }
+    uint64_t n = 0;
+    if (per_minute && ff_store_sent_since(r->o->store, it->stream, prov, r->now - 60, &n, err) ==
+                          FF_OK && n >= per_minute) {
+        *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, "over the per-minute budget", NULL,
+                     r->now + 60, false, false, false, err);
+        return true;
+    }
+    if (daily && ff_store_sent_since(r->o->store, it->stream, prov, r->now - 86400, &n, err) ==
+                     FF_OK && n >= daily) {
+        *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, "over the daily (warm-up) budget", NULL,
+                     r->now + 3600, false, false, false, err);
+        return true;
+    }
+    return false;
+}
+
+static void verp_from(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, char *out,
+                      size_t cap)
+{
+    const char *dom = sc->bounce_domain ? sc->bounce_domain
+                      : sc->from_domain ? sc->from_domain
+                      : ff_address_domain(it->mail_from);
+    char tok[FF_VERP_TOKEN_MAX];
+    if (!dom || ff_verp_token(r->secret, sizeof r->secret, (uint64_t)it->id, tok) != FF_OK) {
+        snprintf(out, cap, "%s", it->mail_from);
+        return;
+    }
+    snprintf(out, cap, "bounces+%s@%s", tok, dom);
+}
+
+/* Connect for a group; on failure every recipient left in the group gets the refusal
+ * (a reply at connect time is classified like any other) or a network error (retried). */
+static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so,
+                               ff_queue_item **items, size_t n, ff_smtp **out, ff_error *err)
+{
+    ff_smtp *c = NULL;
+    ff_smtp_reply fail = {0};
+    const char *stage = "CONN";
+    ff_error serr = {0};
+    ff_status st = ff_smtp_open(&c, so, &fail, &stage, &serr);
+    *out = c;
+    if (st == FF_OK)
+        return FF_OK;
+    for (size_t i = 0; i < n; i++) {
+        ff_status rs;
+        if (fail.code)
+            rs = judge(r, items[i], sc, stage, sc->relay_host, fail.code, fail.text, err);
+        else {
+            ff_decision d;
+            ff_classify_input in = {.text = serr.msg, .command = "CONN",
+                                    .remote_host = sc->relay_host};
+            ff_classify(r->o->rules, &in, &d);
+            if (d.reason == FF_REASON_UNDEFINED) {
+                ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
+                if (st == FF_EUNSUPPORTED) {
+                    /* TLS required and not offered, or AUTH without TLS: a setup error. */
+                    ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
+                    d.action = FF_ACTION_STOP;
+                }
+            }
+            rs = act(r, items[i], sc, stage, 0, serr.msg, &d, err);
+        }
+        if (rs != FF_OK) {
+            ff_smtp_reply_clear(&fail);
+            return rs;
+        }
+    }
+    ff_smtp_reply_clear(&fail);
+    return FF_ENOTFOUND; /* no session; every recipient settled */
+}
+
+/* Deliver the items [0, n) of one stream over one connection to its relay. Gates run
+ * per recipient, just before it is tried, so a hold decided on one recipient parks the
+ * rest toward the same receiver at once. */
+static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items, size_t n,
+                         ff_error *err)
+{
+    ff_smtp_opts so = {.host = sc->relay_host, .port = sc->relay_port, .tls = sc->tls,
+                       .ca_file = sc->ca_file ? sc->ca_file : r->o->ca_file,
+                       .helo = r->o->cfg->helo, .timeout_scale = r->o->timeout_scale};
+    char pw[512] = "";
+    if (sc->route != FF_ROUTE_RELAY) {
+        /* Direct delivery needs MX lookups, which belong to the DNS layer of the sender
+         * audit; until it is in the library, such mail waits rather than guessing. */
+        for (size_t i = 0; i < n; i++) {
+            ff_status st = settle(r, items[i], FF_Q_DEFERRED, "GATE", 0,
+                                  "route = mx needs the DNS layer, not in this build; use a "
+                                  "relay route", NULL, r->now + 3600, false, false, false, err);
+            if (st != FF_OK)
+                return st;
+        }
+        return FF_OK;
+    }
+    if (sc->user) {
+        so.user = sc->user;
+        ff_error perr;
+        if (ff_config_password(sc, pw, sizeof pw, &perr) != FF_OK) {
+            for (size_t i = 0; i < n; i++) {
+                ff_status st = settle(r, items[i], FF_Q_HELD, "GATE", 0, perr.msg, NULL, 0, false,
+                                      false, false, err);
+                if (st != FF_OK)
+                    return st;
+            }
+            return FF_OK;
+        }
+        so.password = pw;
+    }
+    ff_smtp *c = NULL;
+    ff_status st = FF_OK;
+    for (size_t i = 0; i < n; i++) {
+        const ff_queue_item *it = items[i];
+        if (gated(r, it, sc, &st, err)) {
+            if (st != FF_OK)
+                break;
+            continue;
+        }
+        if (!c) {
+            st = connect_group(r, sc, &so, items + i, n - i, &c, err);
+            explicit_bzero(pw, sizeof pw);
+            if (st == FF_ENOTFOUND)
+                st = FF_OK;
+            if (!c)
+                break;
+        }
+        char *raw = NULL;
+        size_t rl = 0;
+        st = ff_store_message_raw(r->o->store, it->msg_id, &raw, &rl, err);
+        if (st != FF_OK)
+            break;
+        char from[400];
+        verp_from(r, it, sc, from, sizeof from);
+        const char *rc[1] = {it->rcpt};
+        ff_smtp_result res;
+        ff_error e2 = {0};
+        ff_status ss = ff_smtp_send(c, from, rc, 1, raw, rl, &res, &e2);
+        free(raw);
+        if (ss == FF_OK || (ss == FF_EIO && res.rcpt && res.rcpt[0].code && res.rcpt[0].code >= 400)) {
+            if (res.rcpt[0].code && (res.rcpt[0].code < 200 || res.rcpt[0].code >= 300) &&
+                res.mail.code >= 200 && res.mail.code < 300)
+                st = judge(r, it, sc, "RCPT", sc->relay_host, res.rcpt[0].code, res.rcpt[0].text, err);
+            else if (res.mail.code && (res.mail.code < 200 || res.mail.code >= 300))
+                st = judge(r, it, sc, "MAIL", sc->relay_host, res.mail.code, res.mail.text, err);
+            else if (res.data.code && res.data.code != 354)
+                st = judge(r, it, sc, "DATA", sc->relay_host, res.data.code, res.data.text, err);
+            else if (res.eod.code)
+                st = judge(r, it, sc, "EOD", sc->relay_host, res.eod.code, res.eod.text, err);
+            else
+                ss = FF_EIO;
+        }
+        if (ss != FF_OK && st == FF_OK && !(ss == FF_EIO && res.rcpt && res.rcpt[0].code >= 400)) {
+            /* Lost after the dot: unknown outcome, SMTP's own window. Retried, which may
+             * deliver twice; the alternative could lose the message. */
+            ff_decision d;
+            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
+            if (ss == FF_EINVAL || ss == FF_ETOOBIG || ss == FF_EPARSE || ss == FF_EUNSUPPORTED) {
+                ff_classify_known(ss == FF_ETOOBIG ? FF_REASON_MESGTOOBIG : FF_REASON_CONTENTERROR,
+                                  FF_CLASS_HARD, "client", &d);
+            }
+            st = act(r, it, sc, res.stage ? res.stage : "CONN", 0, e2.msg, &d, err);
+        }
+        bool broken = ss == FF_EIO;
+        ff_smtp_result_clear(&res);
+        if (st != FF_OK)
+            break;
+        if (broken) {
+            /* The session is gone: the rest waits for the next pass. */
+            for (size_t k = i + 1; k < n && st == FF_OK; k++)
+                st = settle(r, items[k], FF_Q_DEFERRED, "CONN", 0, "connection lost earlier in "
+                            "the batch", NULL, r->now + 60, false, false, false, err);
+            break;
+        }
+    }
+    ff_smtp_close(c);
+    return st;
+}
+
+/* After the batch: each stream's hard-bounce, complaint and 5.7.x rates. */
+static ff_status breakers(run *r, ff_error *err)
+{
+    for (size_t i = 0; i < r->nbatches; i++) {
+        const ff_stream_cfg *sc = ff_config_stream(r->o->cfg, r->batches[i].stream);
+        ff_limits l;
+        ff_provider_limits(NULL, &l);
+        if (sc && sc->bounce_pause > 0) {
+            l.bounce_pause = sc->bounce_pause;
+            if (l.bounce_warn > l.bounce_pause)
+                l.bounce_warn = l.bounce_pause * 0.75;
+        }
+        /* A batch is judged on itself, however small: 2 bad of 10 is 20 %. */
+        l.min_sample = 1;
+        char why[300];
+        if (ff_breaker_eval(&r->batches[i].c, &l, why, sizeof why) == FF_BREAKER_PAUSE) {
+            char full[400];
+            snprintf(full, sizeof full, "circuit breaker: %s", why);
+            ff_status st = ff_store_state_set(r->o->store, r->batches[i].stream, "", "paused",
+                                              full, r->now, 0, err);
+            if (st != FF_OK)
+                return st;
+            notice(r, r->batches[i].stream, "", "paused", full);
+        }
+    }
+    return FF_OK;
+}
+
+ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *err)
+{
+    ff_queue_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!o || !o->cfg || !o->store || !o->rules)
+        return ff_error_set(err, FF_EINVAL, "queue: missing configuration, store or rules");
+    run r = {.o = o, .now = o->now ? o->now : (int64_t)time(NULL), .stats = stats};
+    ff_retry_policy_default(&r.retry);
+    if (o->cfg->retry_first > 0)
+        r.retry.first_s = o->cfg->retry_first;
+    if (o->cfg->retry_max > 0)
+        r.retry.max_s = o->cfg->retry_max;
+    if (o->cfg->queue_lifetime > 0)
+        r.retry.lifetime_s = o->cfg->queue_lifetime;
+    ff_status st = ff_store_secret(o->store, r.secret, err);
+    if (st != FF_OK)
+        return st;
+    ff_queue_item *items = NULL;
+    size_t n = 0;
+    st = ff_store_claim(o->store, r.now, o->lease_s ? o->lease_s : 600, o->batch ? o->batch : 500,
+                        o->stream, &items, &n, err);
+    if (st != FF_OK)
+        return st;
+    stats->claimed = n;
+    ff_queue_item **group = calloc(n ? n : 1, sizeof *group);
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    if (!group || !done) {
+        free(group);
+        free(done);
+        ff_queue_items_free(items, n);
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n && st == FF_OK; i++) {
+        if (done[i])
+            continue;
+        const ff_stream_cfg *sc = ff_config_stream(o->cfg, items[i].stream);
+        size_t gn = 0;
+        for (size_t k = i; k < n && st == FF_OK; k++) {
+            if (done[k] || strcmp(items[k].stream, items[i].stream) != 0)
+                continue;
+            done[k] = true;
+            if (!sc) {
+                st = settle(&r, &items[k], FF_Q_HELD, "GATE", 0, "no such stream in the "
+                            "configuration", NULL, 0, false, false, false, err);
+                continue;
+            }
+            group[gn++] = &items[k];
+        }
+        if (st == FF_OK && gn && sc)
+            st = deliver(&r, sc, group, gn, err);
+    }
+    if (st == FF_OK)
+        st = breakers(&r, err);
+    free(group);
+    free(done);
+    ff_queue_items_free(items, n);
+    return st;
+}

@@ -1,0 +1,119 @@
+/* cmd_ingest.c - `fivefifty ingest`: later bounces, complaints and auto-replies into the
+ * store (man/fivefifty-ingest.1). Reads files, maildirs, mbox files or stdin, so it also
+ * works as a Postfix pipe transport: "bounces unix - n n - - pipe
+ * user=fivefifty argv=/usr/bin/fivefifty ingest --db /var/lib/fivefifty/ff.db -".
+ */
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+#include "env.h"
+#include "fivefifty/ingest.h"
+
+const char cmd_ingest_what[] = "decode later bounces and complaints and act on them";
+
+typedef struct ictx {
+    cli_env *e;
+    ff_ingest_stats stats;
+    bool json;
+    cli_table t;
+    const char *where;
+    int fatal;
+} ictx;
+
+static void report(void *ctx, const ff_ingest_outcome *o)
+{
+    ictx *c = ctx;
+    const ff_bounce_record *r = o->rec;
+    if (c->json) {
+        json_t *j = json_object();
+        cli_json_str(j, "file", c->where);
+        cli_json_str(j, "recipient", r->recipient);
+        if (o->rcpt_id)
+            json_object_set_new(j, "id", json_integer(o->rcpt_id));
+        cli_json_str(j, "stream", o->stream);
+        cli_json_str(j, "status", r->status);
+        cli_json_decision(j, &r->decision);
+        cli_json_str(j, "done", o->done);
+        cli_json_str(j, "format", r->format);
+        cli_json_line(stdout, j);
+        return;
+    }
+    const char *cells[] = {c->where, r->recipient ? r->recipient : "-", o->stream,
+                           r->status[0] ? r->status : "-", ff_reason_name(r->decision.reason),
+                           o->done};
+    cli_table_add(&c->t, cells);
+}
+
+static int one(void *ctx, const char *where, const char *data, size_t len)
+{
+    ictx *c = ctx;
+    ff_error err = {0};
+    c->where = where;
+    ff_status st = ff_ingest_message(c->e->store, c->e->rules, data, len, (int64_t)time(NULL),
+                                     &c->stats, report, c, &err);
+    if (st == FF_ENOTBOUNCE || st == FF_EPARSE || st == FF_ETOOBIG)
+        fprintf(stderr, "fivefifty ingest: %s: %s\n", where, err.msg);
+    else if (st != FF_OK) {
+        fprintf(stderr, "fivefifty ingest: %s: %s\n", where, err.msg);
+        c->fatal = EXIT_IO;
+        return 1; /* the store failed: stop, nothing after this would be recorded */
+    }
+    return 0;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"config", required_argument, NULL, 'C'}, {"db", required_argument, NULL, 'D'},
+        {"rules", required_argument, NULL, 'r'},  {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *db = NULL;
+    char *rules[16];
+    size_t nrules = 0;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'C': config = optarg; break;
+        case 'D': db = optarg; break;
+        case 'r': if (nrules < 16) rules[nrules++] = optarg; break;
+        case 'j': json = true; break;
+        case 'h':
+            printf("usage: fivefifty ingest [--config FILE] [--db PATH] [--rules FILE] [--json] PATH...|-\n");
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "usage: fivefifty ingest [--db PATH] [--json] PATH...|-\n");
+        return EXIT_USAGE;
+    }
+    cli_env e;
+    int rc = cli_env_open(&e, config, db, rules, nrules, true);
+    if (rc != EXIT_OK) {
+        cli_env_close(&e);
+        return rc;
+    }
+    static const char *head[] = {"FILE", "RECIPIENT", "STREAM", "STATUS", "REASON", "DONE"};
+    ictx ic = {.e = &e, .json = json};
+    cli_table_init(&ic.t, head, 6);
+    size_t io_errors = 0;
+    cli_walk(argv + optind, (size_t)(argc - optind), one, &ic, &io_errors, false);
+    if (!json) {
+        cli_table_print(stdout, &ic.t, 50);
+        ff_ingest_stats *s = &ic.stats;
+        printf("\n%zu messages: %zu records (%zu matched to sent mail), %zu suppressed, "
+               "%zu complaints, %zu auto-replies, %zu holds; %zu not bounces, %zu broken\n",
+               s->messages, s->records, s->matched, s->suppressed, s->complaints,
+               s->autoreplies, s->holds, s->not_bounces, s->broken);
+    }
+    cli_table_free(&ic.t);
+    cli_env_close(&e);
+    if (ic.fatal)
+        return ic.fatal;
+    if (io_errors)
+        return EXIT_IO;
+    return ic.stats.broken ? EXIT_BADINPUT : EXIT_OK;
+}
