@@ -4,7 +4,8 @@
  * use the subject "Mail delivery failed". sendmail goes after the MTAs that borrow its
  * "Transcript of session" lines, and generic, which accepts any "<address>... reason"
  * text, is always last. decode.c takes the first scanner that detects a message and
- * finds recipients in it, so a detect() that is too broad only costs time.
+ * finds recipients in it: a detect() that fires on a message it cannot read costs only
+ * time, as long as its scan() then finds nobody.
  */
 #include "lhost.h"
 
