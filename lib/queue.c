@@ -362,6 +362,7 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
     }
     ff_smtp *c = NULL;
     ff_status st = FF_OK;
+    int reconnects = 0;
     for (size_t i = 0; i < n; i++) {
         const ff_queue_item *it = items[i];
         if (gated(r, it, sc, &st, err)) {
@@ -371,7 +372,6 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         }
         if (!c) {
             st = connect_group(r, sc, &so, items + i, n - i, &c, err);
-            explicit_bzero(pw, sizeof pw);
             if (st == FF_ENOTFOUND)
                 st = FF_OK;
             if (!c)
@@ -418,14 +418,21 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         if (st != FF_OK)
             break;
         if (broken) {
-            /* The session is gone: the rest waits for the next pass. */
-            for (size_t k = i + 1; k < n && st == FF_OK; k++)
-                st = settle(r, items[k], FF_Q_DEFERRED, "CONN", 0, "connection lost earlier in "
-                            "the batch", NULL, r->now + 60, false, false, false, err);
-            break;
+            /* The session is gone (a 421 closes it on purpose): the next recipient gets a
+             * new connection, a few times per group, so one closing receiver does not
+             * hold up the others behind it. */
+            ff_smtp_close(c);
+            c = NULL;
+            if (++reconnects > 3) {
+                for (size_t k = i + 1; k < n && st == FF_OK; k++)
+                    st = settle(r, items[k], FF_Q_DEFERRED, "CONN", 0, "the relay kept closing "
+                                "the connection", NULL, r->now + 60, false, false, false, err);
+                break;
+            }
         }
     }
     ff_smtp_close(c);
+    explicit_bzero(pw, sizeof pw);
     return st;
 }
 
@@ -444,6 +451,13 @@ static ff_status breakers(run *r, ff_error *err)
         /* A batch is judged on itself, however small: 2 bad of 10 is 20 %. */
         l.min_sample = 1;
         char why[300];
+        ff_stream_state cur;
+        if (ff_store_state_get(r->o->store, r->batches[i].stream, "", &cur, err) != FF_OK)
+            return FF_EIO;
+        /* A stream a person must restart (stopped) keeps that state: a pause would read
+         * as something that clears on its own. */
+        if (strcmp(cur.state, "active") != 0)
+            continue;
         if (ff_breaker_eval(&r->batches[i].c, &l, why, sizeof why) == FF_BREAKER_PAUSE) {
             char full[400];
             snprintf(full, sizeof full, "circuit breaker: %s", why);

@@ -19,6 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: fivefifty queue list [--state S] [--json]\n"
                "       fivefifty queue run [--stream S] [--batch N] [--once] [--loop SECONDS]\n"
+               "                           [--lease SECONDS]\n"
                "       fivefifty queue retry|release|delete ID\n"
                "       fivefifty queue release --stream S [--provider P]\n"
                "  (all take --config FILE --db PATH --rules FILE --json)\n");
@@ -78,7 +79,8 @@ static int list(cli_env *e, const char *state, bool json)
     return EXIT_OK;
 }
 
-static int run_queue(cli_env *e, const char *stream, size_t batch, bool once, int loop, bool json)
+static int run_queue(cli_env *e, const char *stream, size_t batch, long lease, bool once, int loop,
+                     bool json)
 {
     static const char *head[] = {"RECIPIENT", "STATE", "STAGE", "CODE", "STATUS", "REASON",
                                  "ACTION", "REPLY"};
@@ -92,7 +94,7 @@ static int run_queue(cli_env *e, const char *stream, size_t batch, bool once, in
         cli_queue_ctx q = {.json = json};
         cli_table_init(&q.table, head, 8);
         ff_queue_opts o = {.cfg = e->cfg, .store = e->store, .rules = e->rules, .stream = stream,
-                           .batch = batch, .report = cli_queue_report, .notice = cli_queue_notice,
+                           .batch = batch, .lease_s = lease, .report = cli_queue_report, .notice = cli_queue_notice,
                            .ctx = &q};
         ff_queue_stats s;
         ff_error err;
@@ -132,12 +134,14 @@ int cmd_queue(int argc, char **argv)
         {"state", required_argument, NULL, 's'},   {"stream", required_argument, NULL, 'S'},
         {"provider", required_argument, NULL, 'p'}, {"batch", required_argument, NULL, 'b'},
         {"once", no_argument, NULL, 'o'},          {"loop", required_argument, NULL, 'l'},
+        {"lease", required_argument, NULL, 'L'},
         {"config", required_argument, NULL, 'C'},  {"db", required_argument, NULL, 'D'},
         {"rules", required_argument, NULL, 'r'},   {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     const char *state = NULL, *stream = NULL, *provider = NULL, *config = NULL, *db = NULL;
     char *rules[16];
     size_t nrules = 0, batch = 0;
+    long lease = 0;
     bool once = false, json = false;
     int loop = 0, c;
     optind = 1;
@@ -149,6 +153,7 @@ int cmd_queue(int argc, char **argv)
         case 'b': batch = strtoul(optarg, NULL, 10); break;
         case 'o': once = true; break;
         case 'l': loop = atoi(optarg); break;
+        case 'L': lease = atol(optarg); break;
         case 'C': config = optarg; break;
         case 'D': db = optarg; break;
         case 'r': if (nrules < 16) rules[nrules++] = optarg; break;
@@ -175,7 +180,7 @@ int cmd_queue(int argc, char **argv)
     if (!strcmp(verb, "list"))
         rc = list(&e, state, json);
     else if (!strcmp(verb, "run"))
-        rc = run_queue(&e, stream, batch, once, loop, json);
+        rc = run_queue(&e, stream, batch, lease, once, loop, json);
     else if (!strcmp(verb, "retry") || !strcmp(verb, "release") || !strcmp(verb, "delete")) {
         bool del = !strcmp(verb, "delete");
         const char *to = del ? "deleted" : FF_Q_QUEUED;
