@@ -19,6 +19,7 @@
 
 #include "fivefifty/address.h"
 #include "fivefifty/compose.h"
+#include "fivefifty/dkim.h"
 #include "fivefifty/policy.h"
 #include "fivefifty/smtp.h"
 #include "fivefifty/suppress.h"
@@ -360,6 +361,22 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         }
         so.password = pw;
     }
+    /* The stream's DKIM key, loaded once per group; a key that cannot be loaded holds the
+     * mail (unsigned mail from a domain that signs would fail DMARC at the receiver). */
+    void *dkim = NULL;
+    if (sc->dkim_key) {
+        ff_error kerr;
+        if (ff_dkim_pkey_load(sc->dkim_key, &dkim, &kerr) != FF_OK) {
+            explicit_bzero(pw, sizeof pw);
+            for (size_t i = 0; i < n; i++) {
+                ff_status ks = settle(r, items[i], FF_Q_HELD, "GATE", 0, kerr.msg, NULL, 0, false,
+                                      false, false, err);
+                if (ks != FF_OK)
+                    return ks;
+            }
+            return FF_OK;
+        }
+    }
     ff_smtp *c = NULL;
     ff_status st = FF_OK;
     int reconnects = 0;
@@ -382,6 +399,28 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         st = ff_store_message_raw(r->o->store, it->msg_id, &raw, &rl, err);
         if (st != FF_OK)
             break;
+        if (dkim) {
+            ff_dkim_signer ds = {.domain = sc->dkim_domain ? sc->dkim_domain : sc->from_domain,
+                                 .selector = sc->dkim_selector ? sc->dkim_selector : "default",
+                                 .pkey = dkim, .header_canon = FF_DKIM_RELAXED,
+                                 .body_canon = FF_DKIM_RELAXED, .oversign = true,
+                                 .timestamp = r->now, .body_length = -1};
+            char *sig = NULL;
+            ff_error derr;
+            if (ds.domain && ff_dkim_sign(&ds, raw, rl, &sig, &derr) == FF_OK) {
+                size_t sl = strlen(sig);
+                char *both = malloc(sl + rl + 1);
+                if (both) {
+                    memcpy(both, sig, sl);
+                    memcpy(both + sl, raw, rl);
+                    both[sl + rl] = '\0';
+                    free(raw);
+                    raw = both;
+                    rl += sl;
+                }
+            }
+            free(sig);
+        }
         char from[400];
         verp_from(r, it, sc, from, sizeof from);
         const char *rc[1] = {it->rcpt};
@@ -432,6 +471,7 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         }
     }
     ff_smtp_close(c);
+    ff_dkim_pkey_free(dkim);
     explicit_bzero(pw, sizeof pw);
     return st;
 }

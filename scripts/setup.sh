@@ -9,7 +9,7 @@ pkgs=(
   libc-ares-dev libssl-dev libpsl-dev publicsuffix     # DNS, DKIM crypto, org. domains
   libinih-dev libsqlite3-dev libidn2-dev               # configuration, the store, IDN addresses
   libcmocka-dev                                        # unit tests
-  python3-spf python3-dkim python3-yaml                # SPF/DKIM peers, the RFC 7208 suite
+  python3-spf python3-dkim python3-cryptography python3-yaml  # SPF/DKIM peers, RFC 7208 suite
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
   libsisimai-perl                                      # the peer the benchmark compares against
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db  # the real relay in integration tests, smtp-sink/-source
