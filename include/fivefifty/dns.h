@@ -83,6 +83,14 @@ ff_status ff_dns_zone_add(ff_dns *dns, const char *name, ff_dns_type type, const
 ff_status ff_dns_zone_add_txt(ff_dns *dns, const char *name, const char *const *strings,
                               size_t n);
 
+/* ff_dns_zone_load() adds the records of a zone text (`len` bytes): one record a line,
+ * "NAME TYPE DATA" with TYPE A, AAAA, MX ("PREF HOST"), TXT (zero or more "quoted"
+ * character-strings with \" \\ \DDD escapes, or one bare word), PTR, CNAME, NS; or
+ * "NAME TIMEOUT". Lines starting with '#' are comments. Records before a bad line stay.
+ * Returns FF_OK, FF_EINVAL (not a zone resolver), FF_EPARSE (line number in err),
+ * FF_ENOMEM. */
+ff_status ff_dns_zone_load(ff_dns *dns, const char *text, size_t len, ff_error *err);
+
 /* ff_dns_zone_timeout() makes every query for `name` (any type) answer FF_DNS_TEMPFAIL. */
 ff_status ff_dns_zone_timeout(ff_dns *dns, const char *name);
 
