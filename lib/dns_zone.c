@@ -68,11 +68,6 @@ static ff_status answer(const zone *z, const char *name, ff_dns_type type, ff_dn
     char cur[256];
     snprintf(cur, sizeof cur, "%s", name);
     for (int depth = 0; depth <= CNAME_DEPTH; depth++) {
-        if (timed_out(z, cur)) {
-            ff_dns_answer_clear(a);
-            a->result = FF_DNS_TEMPFAIL;
-            return FF_OK;
-        }
         bool exists = false;
         const char *cname = NULL;
         for (size_t i = 0; i < z->n; i++) {
@@ -90,6 +85,14 @@ static ff_status answer(const zone *z, const char *name, ff_dns_type type, ff_dn
         }
         if (a->n > 0) {
             a->result = FF_DNS_OK;
+            return FF_OK;
+        }
+        /* A name marked to time out does so for the types it holds no records of: a
+         * server that answers TXT and times out on another type, as the RFC 7208 suite
+         * describes ("spftimeout"). */
+        if (timed_out(z, cur)) {
+            ff_dns_answer_clear(a);
+            a->result = FF_DNS_TEMPFAIL;
             return FF_OK;
         }
         if (cname == NULL || type == FF_DNS_CNAME) {

@@ -91,7 +91,8 @@ ff_status ff_dns_zone_add_txt(ff_dns *dns, const char *name, const char *const *
  * FF_ENOMEM. */
 ff_status ff_dns_zone_load(ff_dns *dns, const char *text, size_t len, ff_error *err);
 
-/* ff_dns_zone_timeout() makes every query for `name` (any type) answer FF_DNS_TEMPFAIL. */
+/* ff_dns_zone_timeout() makes queries for `name` answer FF_DNS_TEMPFAIL for every type the
+ * zone holds no record of (a server that answers some types and times out on others). */
 ff_status ff_dns_zone_timeout(ff_dns *dns, const char *name);
 
 /* ff_dns_query() asks for `name` and `type` and waits for the answer (cached per handle).

@@ -1,0 +1,223 @@
+/* cmd_spf.c - `fivefifty spf`: evaluate SPF for an IP and explain why (man/fivefifty-spf.1)
+ *
+ * --zone FILE answers from zone data instead of the network (tests, the RFC 7208 suite):
+ * one record per line, "NAME TYPE DATA", TYPE one of A AAAA MX TXT PTR CNAME NS, or
+ * "NAME TIMEOUT"; NAME may be a JSON string. TXT data is a JSON string or a JSON array of strings (joined, as the
+ * DNS joins a record's character-strings); MX data is "PREF HOST".
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fivefifty/dns.h"
+#include "fivefifty/spf.h"
+
+const char cmd_spf_what[] = "evaluate SPF for an IP and sender, with a trace and a lint";
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fivefifty spf [DOMAIN] --ip IP [--sender ADDR] [--helo NAME]\n"
+               "                     [--resolver IP[:PORT]] [--zone FILE] [--lint] [--json]\n");
+}
+
+static int load_zone(ff_dns *dns, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "fivefifty spf: cannot read %s\n", path);
+        return EXIT_IO;
+    }
+    char line[8192];
+    size_t ln = 0;
+    int rc = EXIT_OK;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        char name[512], type[16];
+        int off = 0;
+        const char *rest = line;
+        if (line[0] == '"') { /* a JSON string: names may hold spaces */
+            json_error_t je;
+            json_t *n = json_loadb(line, strlen(line), JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,
+                                   &je);
+            if (json_is_string(n)) {
+                snprintf(name, sizeof name, "%s", json_string_value(n));
+                rest = line + je.position;
+            } else
+                name[0] = '\0';
+            json_decref(n);
+            if (sscanf(rest, "%15s %n", type, &off) < 1)
+                name[0] = '\0';
+            off += (int)(rest - line);
+        } else if (sscanf(line, "%511s %15s %n", name, type, &off) < 2)
+            name[0] = '\0';
+        if (!name[0]) {
+            fprintf(stderr, "fivefifty spf: %s:%zu: want NAME TYPE DATA\n", path, ln);
+            rc = EXIT_BADINPUT;
+            continue;
+        }
+        const char *data = line + off;
+        static const struct {
+            const char *n;
+            ff_dns_type t;
+        } types[] = {{"A", FF_DNS_A}, {"AAAA", FF_DNS_AAAA}, {"MX", FF_DNS_MX},
+                     {"TXT", FF_DNS_TXT}, {"PTR", FF_DNS_PTR}, {"CNAME", FF_DNS_CNAME},
+                     {"NS", FF_DNS_NS}};
+        ff_status st = FF_EINVAL;
+        if (!strcmp(type, "TIMEOUT")) {
+            st = ff_dns_zone_timeout(dns, name);
+        } else if (!strcmp(type, "TXT")) {
+            json_error_t je;
+            json_t *j = json_loads(data, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+            json_t *one = json_is_string(j) ? json_pack("[O]", j) : json_incref(j);
+            if (json_is_array(one) && json_array_size(one) <= 64) {
+                char *v[64];
+                size_t n = json_array_size(one);
+                for (size_t i = 0; i < n; i++) {
+                    json_t *e = json_array_get(one, i);
+                    size_t l = json_is_string(e) ? json_string_length(e) : 0;
+                    v[i] = malloc(l + 1);
+                    if (v[i] && l)
+                        memcpy(v[i], json_string_value(e), l);
+                    if (v[i])
+                        v[i][l] = '\0';
+                    /* A NUL byte cannot live in a C string: keep it as a control character,
+                     * so a record that held one stays invalid. */
+                    for (size_t k = 0; v[i] && k < l; k++)
+                        if (!v[i][k])
+                            v[i][k] = 1;
+                }
+                st = ff_dns_zone_add_txt(dns, name, (const char *const *)v, n);
+                for (size_t i = 0; i < n; i++)
+                    free(v[i]);
+            }
+            json_decref(one);
+            json_decref(j);
+        } else {
+            for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+                if (!strcmp(type, types[i].n))
+                    st = ff_dns_zone_add(dns, name, types[i].t, data);
+        }
+        if (st != FF_OK) {
+            fprintf(stderr, "fivefifty spf: %s:%zu: bad record\n", path, ln);
+            rc = EXIT_BADINPUT;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int cmd_spf(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"ip", required_argument, NULL, 'i'},     {"sender", required_argument, NULL, 's'},
+        {"helo", required_argument, NULL, 'H'},   {"resolver", required_argument, NULL, 'r'},
+        {"zone", required_argument, NULL, 'z'},   {"lint", no_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *ip = NULL, *sender = NULL, *helo = NULL, *resolver = NULL, *zone = NULL;
+    bool json = false, lint = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'i': ip = optarg; break;
+        case 's': sender = optarg; break;
+        case 'H': helo = optarg; break;
+        case 'r': resolver = optarg; break;
+        case 'z': zone = optarg; break;
+        case 'l': lint = true; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    const char *domain = optind < argc ? argv[optind] : NULL;
+    if ((!ip && !lint) || (lint && !domain) || optind + 1 < argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    ff_dns *dns = NULL;
+    ff_error err = {0};
+    int rc = EXIT_OK;
+    if (zone) {
+        ff_dns_new_zone(&dns, &err);
+        if (dns && (rc = load_zone(dns, zone)) == EXIT_IO) {
+            ff_dns_free(dns);
+            return rc;
+        }
+    } else if (ff_dns_new_cares(&dns, resolver, 2000, 2, &err) != FF_OK) {
+        fprintf(stderr, "fivefifty spf: %s\n", err.msg);
+        return err.code == FF_EINVAL ? EXIT_USAGE : EXIT_IO;
+    }
+    if (lint) {
+        ff_spf_lint_report r;
+        ff_spf_lint(dns, domain, &r, &err);
+        bool bad = false;
+        json_t *items = json ? json_array() : NULL;
+        if (!json)
+            printf("%s: \"%s\", %d DNS-querying terms\n", domain, r.record, r.lookups);
+        for (size_t i = 0; i < r.n; i++) {
+            const char *sev = r.f[i].severity == FF_SPF_FAIL_LINT ? "fail"
+                              : r.f[i].severity == FF_SPF_WARN    ? "warn" : "info";
+            bad = bad || r.f[i].severity == FF_SPF_FAIL_LINT;
+            if (json) {
+                json_t *o = json_object();
+                cli_json_str(o, "status", sev);
+                cli_json_str(o, "detail", r.f[i].msg);
+                cli_json_str(o, "fix", r.f[i].fix);
+                json_array_append_new(items, o);
+            } else {
+                printf("  %-4s %s\n       fix: %s\n", sev, r.f[i].msg, r.f[i].fix);
+            }
+        }
+        if (json) {
+            json_t *o = json_object();
+            cli_json_str(o, "domain", domain);
+            cli_json_str(o, "record", r.record);
+            json_object_set_new(o, "lookups", json_integer(r.lookups));
+            json_object_set_new(o, "findings", items);
+            cli_json_line(stdout, o);
+        }
+        ff_dns_free(dns);
+        return bad ? EXIT_BADINPUT : EXIT_OK;
+    }
+    ff_spf_query q = {.ip = ip, .sender = sender, .helo = helo, .domain = domain};
+    ff_spf_eval e;
+    if (ff_spf_check(dns, &q, &e, &err) != FF_OK) {
+        fprintf(stderr, "fivefifty spf: %s\n", err.msg);
+        ff_dns_free(dns);
+        return EXIT_USAGE;
+    }
+    if (json) {
+        json_t *o = json_object();
+        cli_json_str(o, "domain", e.domain);
+        cli_json_str(o, "ip", ip);
+        cli_json_str(o, "result", ff_spf_result_name(e.result));
+        cli_json_str(o, "matched", e.matched);
+        cli_json_str(o, "explanation", e.explanation);
+        cli_json_str(o, "problem", e.problem);
+        json_object_set_new(o, "lookups", json_integer(e.lookups));
+        json_object_set_new(o, "void_lookups", json_integer(e.void_lookups));
+        cli_json_str(o, "trace", e.trace);
+        cli_json_line(stdout, o);
+    } else {
+        printf("spf=%s for %s from %s (%d DNS lookups)\n", ff_spf_result_name(e.result),
+               e.domain, ip, e.lookups);
+        if (e.matched[0])
+            printf("matched: %s\n", e.matched);
+        if (e.explanation[0])
+            printf("explanation: %s\n", e.explanation);
+        if (e.problem[0])
+            printf("problem: %s\n", e.problem);
+        if (e.trace)
+            printf("trace:\n%s", e.trace);
+    }
+    rc = e.result == FF_SPF_PASS ? EXIT_OK : EXIT_BADINPUT;
+    ff_spf_eval_clear(&e);
+    ff_dns_free(dns);
+    return rc;
+}
