@@ -197,6 +197,9 @@ ff_status ff_dns_zone_add(ff_dns *dns, const char *name, ff_dns_type type, const
             return FF_EINVAL;
         while (*end == ' ')
             end++;
+        /* "0 ." is a null MX (RFC 7505): its target is the root, kept as "". */
+        if (strcmp(end, ".") == 0)
+            return add_rr(z, name, type, "", 0, (int)pref);
         if (!ff_dns_name_norm(end, host, sizeof host))
             return FF_EINVAL;
         return add_rr(z, name, type, host, 0, (int)pref);

@@ -20,6 +20,7 @@
 #include "fivefifty/address.h"
 #include "fivefifty/compose.h"
 #include "fivefifty/dkim.h"
+#include "fivefifty/mx.h"
 #include "fivefifty/policy.h"
 #include "fivefifty/smtp.h"
 #include "fivefifty/suppress.h"
@@ -30,6 +31,8 @@ typedef struct run {
     unsigned char secret[32];
     ff_retry_policy retry;
     ff_queue_stats *stats;
+    ff_dns *dns;               /* for route = mx: the caller's, or our own */
+    bool own_dns;
     /* per-stream batch counters for the breaker */
     struct batch {
         char stream[64];
@@ -287,13 +290,42 @@ static void verp_from(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, 
 /* Connect for a group; on failure every recipient left in the group gets the refusal
  * (a reply at connect time is classified like any other) or a network error (retried). */
 static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so,
-                               ff_queue_item **items, size_t n, ff_smtp **out, ff_error *err)
+                               const ff_mx *mx, ff_queue_item **items, size_t n, ff_smtp **out,
+                               ff_error *err)
 {
     ff_smtp *c = NULL;
     ff_smtp_reply fail = {0};
     const char *stage = "CONN";
     ff_error serr = {0};
-    ff_status st = ff_smtp_open(&c, so, &fail, &stage, &serr);
+    ff_status st = FF_EIO;
+    /* MX hosts in preference order: the next is tried when one cannot be reached or
+     * refuses the session (RFC 5321 5.1). */
+    size_t nhosts = mx ? mx->n : 1;
+    char ip[64];
+    for (size_t h = 0; h < nhosts && st != FF_OK; h++) {
+        if (mx) {
+            /* The host's address comes from the same resolver as the MX (our DNS layer,
+             * not the system's); TLS still checks the host's name. */
+            const ff_mx_host *mh = &mx->hosts[h];
+            so->host = mh->name;
+            so->tls_name = mh->name;
+            ff_dns_answer a;
+            if (!mh->ip_literal && ff_dns_query(r->dns, mh->name, FF_DNS_A, &a) == FF_OK) {
+                if (a.result == FF_DNS_OK && a.n && a.rrs[0].text) {
+                    snprintf(ip, sizeof ip, "%s", a.rrs[0].text);
+                    so->host = ip;
+                } else if (a.result != FF_DNS_OK) {
+                    ff_dns_answer_clear(&a);
+                    snprintf(serr.msg, sizeof serr.msg, "MX host %s has no address (%s)",
+                             mh->name, ff_dns_result_name(a.result));
+                    continue;
+                }
+                ff_dns_answer_clear(&a);
+            }
+        }
+        ff_smtp_reply_clear(&fail);
+        st = ff_smtp_open(&c, so, &fail, &stage, &serr);
+    }
     *out = c;
     if (st == FF_OK)
         return FF_OK;
@@ -302,17 +334,14 @@ static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so
         if (fail.code)
             rs = judge(r, items[i], sc, stage, sc->relay_host, fail.code, fail.text, err);
         else {
+            /* No reply: our own connection failed (resolve, connect, TLS). That says
+             * nothing about the address, so no text rule may suppress on it: retried,
+             * unless the setup itself is wrong (TLS required but not offered). */
             ff_decision d;
-            ff_classify_input in = {.text = serr.msg, .command = "CONN",
-                                    .remote_host = sc->relay_host};
-            ff_classify(r->o->rules, &in, &d);
-            if (d.reason == FF_REASON_UNDEFINED) {
-                ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
-                if (st == FF_EUNSUPPORTED) {
-                    /* TLS required and not offered, or AUTH without TLS: a setup error. */
-                    ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
-                    d.action = FF_ACTION_STOP;
-                }
+            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
+            if (st == FF_EUNSUPPORTED) {
+                ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
+                d.action = FF_ACTION_STOP;
             }
             rs = act(r, items[i], sc, stage, 0, serr.msg, &d, err);
         }
@@ -328,25 +357,19 @@ static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so
 /* Deliver the items [0, n) of one stream over one connection to its relay. Gates run
  * per recipient, just before it is tried, so a hold decided on one recipient parks the
  * rest toward the same receiver at once. */
-static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items, size_t n,
-                         ff_error *err)
+static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
+                         ff_queue_item **items, size_t n, ff_error *err)
 {
     ff_smtp_opts so = {.host = sc->relay_host, .port = sc->relay_port, .tls = sc->tls,
                        .ca_file = sc->ca_file ? sc->ca_file : r->o->ca_file,
                        .helo = r->o->cfg->helo, .timeout_scale = r->o->timeout_scale};
-    char pw[512] = "";
-    if (sc->route != FF_ROUTE_RELAY) {
-        /* Direct delivery needs MX lookups, which belong to the DNS layer of the sender
-         * audit; until it is in the library, such mail waits rather than guessing. */
-        for (size_t i = 0; i < n; i++) {
-            ff_status st = settle(r, items[i], FF_Q_DEFERRED, "GATE", 0,
-                                  "route = mx needs the DNS layer, not in this build; use a "
-                                  "relay route", NULL, r->now + 3600, false, false, false, err);
-            if (st != FF_OK)
-                return st;
-        }
-        return FF_OK;
+    if (mx) {
+        so.host = mx->hosts[0].name;
+        so.port = r->o->mx_port ? r->o->mx_port : 25;
+        /* Toward MX, TLS is opportunistic unless the stream asks for none (RFC 7435). */
+        so.tls = sc->tls == FF_TLS_NONE ? FF_TLS_NONE : FF_TLS_OPPORTUNISTIC;
     }
+    char pw[512] = "";
     if (sc->user) {
         so.user = sc->user;
         ff_error perr;
@@ -388,7 +411,7 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
             continue;
         }
         if (!c) {
-            st = connect_group(r, sc, &so, items + i, n - i, &c, err);
+            st = connect_group(r, sc, &so, mx, items + i, n - i, &c, err);
             if (st == FF_ENOTFOUND)
                 st = FF_OK;
             if (!c)
@@ -431,13 +454,13 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
         if (ss == FF_OK || (ss == FF_EIO && res.rcpt && res.rcpt[0].code && res.rcpt[0].code >= 400)) {
             if (res.rcpt[0].code && (res.rcpt[0].code < 200 || res.rcpt[0].code >= 300) &&
                 res.mail.code >= 200 && res.mail.code < 300)
-                st = judge(r, it, sc, "RCPT", sc->relay_host, res.rcpt[0].code, res.rcpt[0].text, err);
+                st = judge(r, it, sc, "RCPT", so.host, res.rcpt[0].code, res.rcpt[0].text, err);
             else if (res.mail.code && (res.mail.code < 200 || res.mail.code >= 300))
-                st = judge(r, it, sc, "MAIL", sc->relay_host, res.mail.code, res.mail.text, err);
+                st = judge(r, it, sc, "MAIL", so.host, res.mail.code, res.mail.text, err);
             else if (res.data.code && res.data.code != 354)
-                st = judge(r, it, sc, "DATA", sc->relay_host, res.data.code, res.data.text, err);
+                st = judge(r, it, sc, "DATA", so.host, res.data.code, res.data.text, err);
             else if (res.eod.code)
-                st = judge(r, it, sc, "EOD", sc->relay_host, res.eod.code, res.eod.text, err);
+                st = judge(r, it, sc, "EOD", so.host, res.eod.code, res.eod.text, err);
             else
                 ss = FF_EIO;
         }
@@ -473,6 +496,78 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, ff_queue_item **items,
     ff_smtp_close(c);
     ff_dkim_pkey_free(dkim);
     explicit_bzero(pw, sizeof pw);
+    return st;
+}
+
+static const char *domain_of(const ff_queue_item *it)
+{
+    const char *at = strrchr(it->rcpt, '@');
+    return at ? at + 1 : "";
+}
+
+/* route = mx: per recipient domain, find the MX hosts and deliver there. A domain that
+ * does not exist or publishes a null MX is answered here, as its MX would answer. */
+static ff_status deliver_mx(run *r, const ff_stream_cfg *sc, ff_queue_item **items, size_t n,
+                            ff_error *err)
+{
+    if (!r->dns) {
+        ff_error derr;
+        if (ff_dns_new_cares(&r->dns, NULL, 3000, 2, &derr) != FF_OK) {
+            for (size_t i = 0; i < n; i++) {
+                ff_status st = settle(r, items[i], FF_Q_DEFERRED, "GATE", 0, derr.msg, NULL,
+                                      r->now + 600, false, false, false, err);
+                if (st != FF_OK)
+                    return st;
+            }
+            return FF_OK;
+        }
+        r->own_dns = true;
+    }
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    ff_queue_item **sub = calloc(n ? n : 1, sizeof *sub);
+    ff_mx *mx = malloc(sizeof *mx);
+    ff_status st = done && sub && mx ? FF_OK : ff_error_set(err, FF_ENOMEM, "out of memory");
+    for (size_t i = 0; st == FF_OK && i < n; i++) {
+        if (done[i])
+            continue;
+        const char *dom = domain_of(items[i]);
+        size_t k = 0;
+        for (size_t j = i; j < n; j++)
+            if (!done[j] && !strcasecmp(domain_of(items[j]), dom)) {
+                done[j] = true;
+                sub[k++] = items[j];
+            }
+        ff_error merr;
+        if (ff_mx_lookup(r->dns, dom, false, mx, &merr) != FF_OK) {
+            st = merr.code == FF_ENOMEM ? FF_ENOMEM : FF_OK;
+            continue;
+        }
+        ff_decision d;
+        const char *why = NULL;
+        if (mx->null_mx) {
+            ff_classify_known(FF_REASON_NOTACCEPT, FF_CLASS_HARD, "null-mx", &d);
+            snprintf(d.status, sizeof d.status, "5.1.10");
+            why = "the domain publishes a null MX (RFC 7505): it accepts no mail";
+        } else if (mx->result == FF_DNS_NXDOMAIN ||
+                   (mx->result == FF_DNS_NODATA && mx->n == 0)) {
+            ff_classify_known(FF_REASON_HOSTUNKNOWN, FF_CLASS_HARD, "no-mx", &d);
+            snprintf(d.status, sizeof d.status, "5.1.2");
+            why = mx->result == FF_DNS_NXDOMAIN ? "the recipient's domain does not exist"
+                                                : "the recipient's domain has no MX and no address";
+        } else if (mx->result != FF_DNS_OK || mx->n == 0) {
+            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "dns", &d);
+            why = "the MX lookup failed for now (timeout or SERVFAIL)";
+        }
+        if (why) {
+            for (size_t j = 0; j < k && st == FF_OK; j++)
+                st = act(r, sub[j], sc, "CONN", 0, why, &d, err);
+            continue;
+        }
+        st = deliver(r, sc, mx, sub, k, err);
+    }
+    free(done);
+    free(sub);
+    free(mx);
     return st;
 }
 
@@ -519,7 +614,8 @@ ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *
     memset(stats, 0, sizeof *stats);
     if (!o || !o->cfg || !o->store || !o->rules)
         return ff_error_set(err, FF_EINVAL, "queue: missing configuration, store or rules");
-    run r = {.o = o, .now = o->now ? o->now : (int64_t)time(NULL), .stats = stats};
+    run r = {.o = o, .now = o->now ? o->now : (int64_t)time(NULL), .stats = stats,
+             .dns = o->dns};
     ff_retry_policy_default(&r.retry);
     if (o->cfg->retry_first > 0)
         r.retry.first_s = o->cfg->retry_first;
@@ -562,12 +658,15 @@ ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *
             group[gn++] = &items[k];
         }
         if (st == FF_OK && gn && sc)
-            st = deliver(&r, sc, group, gn, err);
+            st = sc->route == FF_ROUTE_MX ? deliver_mx(&r, sc, group, gn, err)
+                                          : deliver(&r, sc, NULL, group, gn, err);
     }
     if (st == FF_OK)
         st = breakers(&r, err);
     free(group);
     free(done);
     ff_queue_items_free(items, n);
+    if (r.own_dns)
+        ff_dns_free(r.dns);
     return st;
 }

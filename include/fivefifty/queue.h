@@ -50,6 +50,9 @@ typedef struct ff_queue_opts {
     const char *stream;        /* only this stream; NULL = all */
     double timeout_scale;      /* SMTP timeouts; 0 = RFC 5321's */
     const char *ca_file;       /* extra trust anchors for every relay (tests) */
+    struct ff_dns *dns;        /* resolver for route = mx; NULL = c-ares with the system's
+                                  resolvers (or FIVEFIFTY_RESOLVER) */
+    unsigned mx_port;          /* port of MX hosts; 0 = 25 (tests point it elsewhere) */
     ff_queue_report_fn report; /* may be NULL */
     ff_queue_notice_fn notice; /* stream/provider state changes; may be NULL */
     void *ctx;

@@ -70,6 +70,11 @@ void cli_progress_start(cli_progress *p, size_t total, bool wanted);
 void cli_progress_step(cli_progress *p);
 void cli_progress_end(cli_progress *p);
 
+/* Load a zone file into a zone resolver (see zonefile.c). Prints what is wrong; returns
+ * EXIT_OK, EXIT_BADINPUT (some line was bad, the rest loaded) or EXIT_IO. */
+struct ff_dns;
+int cli_zone_load(struct ff_dns *dns, const char *path);
+
 /* Read a whole file ("-" is stdin) into a malloc'd buffer. Returns NULL with errno set. */
 char *cli_slurp(const char *path, size_t *len);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "fivefifty/dns.h"
 
 const char cmd_queue_what[] = "list, run, retry, release or delete queued mail";
 
@@ -19,7 +20,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: fivefifty queue list [--state S] [--json]\n"
                "       fivefifty queue run [--stream S] [--batch N] [--once] [--loop SECONDS]\n"
-               "                           [--lease SECONDS]\n"
+               "                           [--lease SECONDS] [--resolver IP[:PORT]]\n"
+               "                           [--zone FILE] [--mx-port N]\n"
                "       fivefifty queue retry|release|delete ID\n"
                "       fivefifty queue release --stream S [--provider P]\n"
                "  (all take --config FILE --db PATH --rules FILE --json)\n");
@@ -80,7 +82,7 @@ static int list(cli_env *e, const char *state, bool json)
 }
 
 static int run_queue(cli_env *e, const char *stream, size_t batch, long lease, bool once, int loop,
-                     bool json)
+                     bool json, ff_dns *dns, unsigned mx_port)
 {
     static const char *head[] = {"RECIPIENT", "STATE", "STAGE", "CODE", "STATUS", "REASON",
                                  "ACTION", "REPLY"};
@@ -94,7 +96,8 @@ static int run_queue(cli_env *e, const char *stream, size_t batch, long lease, b
         cli_queue_ctx q = {.json = json};
         cli_table_init(&q.table, head, 8);
         ff_queue_opts o = {.cfg = e->cfg, .store = e->store, .rules = e->rules, .stream = stream,
-                           .batch = batch, .lease_s = lease, .report = cli_queue_report, .notice = cli_queue_notice,
+                           .batch = batch, .lease_s = lease, .dns = dns,
+                           .mx_port = mx_port, .report = cli_queue_report, .notice = cli_queue_notice,
                            .ctx = &q};
         ff_queue_stats s;
         ff_error err;
@@ -135,6 +138,8 @@ int cmd_queue(int argc, char **argv)
         {"provider", required_argument, NULL, 'p'}, {"batch", required_argument, NULL, 'b'},
         {"once", no_argument, NULL, 'o'},          {"loop", required_argument, NULL, 'l'},
         {"lease", required_argument, NULL, 'L'},
+        {"zone", required_argument, NULL, 'z'},    {"mx-port", required_argument, NULL, 'P'},
+        {"resolver", required_argument, NULL, 'R'},
         {"config", required_argument, NULL, 'C'},  {"db", required_argument, NULL, 'D'},
         {"rules", required_argument, NULL, 'r'},   {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
@@ -142,6 +147,8 @@ int cmd_queue(int argc, char **argv)
     char *rules[16];
     size_t nrules = 0, batch = 0;
     long lease = 0;
+    const char *zone = NULL, *resolver = NULL;
+    unsigned mx_port = 0;
     bool once = false, json = false;
     int loop = 0, c;
     optind = 1;
@@ -154,6 +161,9 @@ int cmd_queue(int argc, char **argv)
         case 'o': once = true; break;
         case 'l': loop = atoi(optarg); break;
         case 'L': lease = atol(optarg); break;
+        case 'z': zone = optarg; break;
+        case 'P': mx_port = (unsigned)atoi(optarg); break;
+        case 'R': resolver = optarg; break;
         case 'C': config = optarg; break;
         case 'D': db = optarg; break;
         case 'r': if (nrules < 16) rules[nrules++] = optarg; break;
@@ -179,8 +189,23 @@ int cmd_queue(int argc, char **argv)
     size_t changed = 0;
     if (!strcmp(verb, "list"))
         rc = list(&e, state, json);
-    else if (!strcmp(verb, "run"))
-        rc = run_queue(&e, stream, batch, lease, once, loop, json);
+    else if (!strcmp(verb, "run")) {
+        ff_dns *dns = NULL;
+        if (zone) {
+            ff_dns_new_zone(&dns, NULL);
+            if (!dns || cli_zone_load(dns, zone) == EXIT_IO) {
+                ff_dns_free(dns);
+                cli_env_close(&e);
+                return EXIT_IO;
+            }
+        } else if (resolver && ff_dns_new_cares(&dns, resolver, 3000, 2, &err) != FF_OK) {
+            fprintf(stderr, "fivefifty queue: %s\n", err.msg);
+            cli_env_close(&e);
+            return EXIT_USAGE;
+        }
+        rc = run_queue(&e, stream, batch, lease, once, loop, json, dns, mx_port);
+        ff_dns_free(dns);
+    }
     else if (!strcmp(verb, "retry") || !strcmp(verb, "release") || !strcmp(verb, "delete")) {
         bool del = !strcmp(verb, "delete");
         const char *to = del ? "deleted" : FF_Q_QUEUED;

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""send_mx.py - route = mx: MX hosts in preference order with failover (the first MX does
+not answer, the second is the simulator), a null MX (RFC 7505) and a domain that does not
+exist are answered without a connection and suppress the whole domain, and a DNS timeout
+is retried. DNS comes from a zone file (queue run --zone), SMTP from the simulator."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ff_harness import Checks, Env, Sim, free_port  # noqa: E402
+
+FF = sys.argv[1]
+c = Checks()
+work = Env(FF, "[stream.transactional]\nfrom_domain = example.com\nroute = mx\n")
+sim = Sim(FF, work.dir)
+try:
+    zone = os.path.join(work.dir, "zone")
+    with open(zone, "w") as f:
+        f.write("good.example MX 10 dead.good.example\n"      # nobody listens there
+                "good.example MX 20 mx.good.example\n"
+                "dead.good.example A 127.0.0.2\n"
+                "mx.good.example A 127.0.0.1\n"
+                "nullmx.example MX 0 .\n"
+                "nullmx.example A 192.0.2.1\n"
+                "slow.example TIMEOUT\n")
+    for to in ("success@good.example", "userunknown@good.example", "a@nullmx.example",
+               "a@nothing.example", "a@slow.example"):
+        work.run("send", "--from", "shop@example.com", "--to", to, "--subject", "s",
+                 "--text", "x")
+    out = {o["recipient"]: o for o in work.json("queue", "run", "--once", "--zone", zone,
+                                                 "--mx-port", str(sim.port))}
+    c.check("delivered to the second MX after the first failed",
+            out.get("success@good.example", {}).get("state") == "sent", out)
+    c.check("the MX's 550 5.1.1 suppresses the address",
+            out.get("userunknown@good.example", {}).get("action") == "suppress", out)
+    n = out.get("a@nullmx.example", {})
+    c.check("null MX: notaccept, failed, no connection", n.get("reason") == "notaccept" and
+            n.get("state") == "failed" and n.get("status") == "5.1.10", n)
+    x = out.get("a@nothing.example", {})
+    c.check("no such domain: hostunknown", x.get("reason") == "hostunknown" and
+            x.get("state") == "failed", x)
+    t = out.get("a@slow.example", {})
+    c.check("DNS timeout: retried later", t.get("state") == "deferred", t)
+    sup = {s["address"] for s in work.json("suppress", "list")}
+    c.check("domains suppressed whole", {"@nullmx.example", "@nothing.example"} <= sup, sup)
+    c.check("the address suppressed alone", "userunknown@good.example" in sup, sup)
+finally:
+    sim.stop()
+    work.close()
+c.exit()
