@@ -13,6 +13,7 @@ pkgs=(
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
   libsisimai-perl                                      # the peer the benchmark compares against
   postfix sasl2-bin libsasl2-modules libsasl2-modules-db  # the real relay in integration tests, smtp-sink/-source
+  nsd                                                  # the authoritative DNS server of the audit test
 )
 
 missing=()
