@@ -33,6 +33,10 @@ typedef struct run {
     ff_queue_stats *stats;
     ff_dns *dns;               /* for route = mx: the caller's, or our own */
     bool own_dns;
+    struct pair {
+        char stream[64], provider[64];
+    } pairs[32];               /* (stream, provider) answered in this pass */
+    size_t npairs;
     /* per-stream batch counters for the breaker */
     struct batch {
         char stream[64];
@@ -104,6 +108,18 @@ static ff_status settle(run *r, const ff_queue_item *it, const char *state, cons
         s->held++;
     else if (!strcmp(state, FF_Q_EXPIRED))
         s->expired++;
+    if (answered && d && d->provider[0]) {
+        size_t k;
+        for (k = 0; k < r->npairs; k++)
+            if (!strcmp(r->pairs[k].stream, it->stream) &&
+                !strcmp(r->pairs[k].provider, d->provider))
+                break;
+        if (k == r->npairs && r->npairs < sizeof r->pairs / sizeof r->pairs[0]) {
+            snprintf(r->pairs[k].stream, sizeof r->pairs[k].stream, "%s", it->stream);
+            snprintf(r->pairs[k].provider, sizeof r->pairs[k].provider, "%s", d->provider);
+            r->npairs++;
+        }
+    }
     if (answered) {
         struct batch *b = batch_of(r, it->stream);
         if (b) {
@@ -571,6 +587,56 @@ static ff_status deliver_mx(run *r, const ff_stream_cfg *sc, ff_queue_item **ite
     return st;
 }
 
+static ff_status window_one(ff_store *store, const char *stream, const char *provider,
+                            const ff_limits *l, int64_t now, ff_queue_notice_fn tell,
+                            void *ctx, ff_error *err)
+{
+    ff_stream_state cur;
+    ff_status st = ff_store_state_get(store, stream, provider, &cur, err);
+    if (st != FF_OK)
+        return st;
+    if (strcmp(cur.state, "active") != 0 && strcmp(cur.state, "throttled") != 0)
+        return FF_OK;
+    ff_counts c;
+    if ((st = ff_store_counts(store, stream, *provider ? provider : NULL, now - 86400, &c, err)))
+        return st;
+    char why[300], full[400];
+    ff_breaker_state b = ff_breaker_eval(&c, l, why, sizeof why);
+    if (b == FF_BREAKER_OK)
+        return FF_OK;
+    snprintf(full, sizeof full, "24-hour window%s%s: %s", *provider ? " toward " : "", provider,
+             why);
+    if (b == FF_BREAKER_PAUSE) {
+        st = ff_store_state_set(store, stream, provider, "paused", full, now, 0, err);
+        if (st == FF_OK && tell)
+            tell(ctx, stream, provider, "paused", full);
+    } else if (tell) {
+        tell(ctx, stream, provider, "warned", full);
+    }
+    return st;
+}
+
+ff_status ff_queue_window_breakers(ff_store *store, const ff_config *cfg, const char *stream,
+                                   const char *provider, int64_t now, ff_queue_notice_fn tell,
+                                   void *ctx, ff_error *err)
+{
+    ff_limits l;
+    ff_provider_limits(NULL, &l);
+    const ff_stream_cfg *sc = ff_config_stream(cfg, stream);
+    if (sc && sc->bounce_pause > 0) {
+        l.bounce_pause = sc->bounce_pause;
+        if (l.bounce_warn > l.bounce_pause)
+            l.bounce_warn = l.bounce_pause * 0.75;
+    }
+    ff_status st = window_one(store, stream, "", &l, now, tell, ctx, err);
+    if (st == FF_OK && provider && *provider) {
+        ff_limits pl;
+        ff_provider_limits(provider, &pl);
+        st = window_one(store, stream, provider, &pl, now, tell, ctx, err);
+    }
+    return st;
+}
+
 /* After the batch: each stream's hard-bounce, complaint and 5.7.x rates. */
 static ff_status breakers(run *r, ff_error *err)
 {
@@ -602,6 +668,14 @@ static ff_status breakers(run *r, ff_error *err)
                 return st;
             notice(r, r->batches[i].stream, "", "paused", full);
         }
+    }
+    /* Then the rolling windows, per (stream, provider) answered in this pass. */
+    for (size_t i = 0; i < r->npairs; i++) {
+        ff_status st = ff_queue_window_breakers(r->o->store, r->o->cfg, r->pairs[i].stream,
+                                                r->pairs[i].provider, r->now, r->o->notice,
+                                                r->o->ctx, err);
+        if (st != FF_OK)
+            return st;
     }
     return FF_OK;
 }

@@ -62,6 +62,17 @@ typedef struct ff_queue_stats {
     size_t claimed, sent, deferred, failed, suppressed, held, expired;
 } ff_queue_stats;
 
+/* ff_queue_window_breakers() judges the rolling 24-hour window of `stream` (every provider
+ * together, against the stream's limits) and, when `provider` is not NULL or "", of that
+ * (stream, provider) pair against the provider's published thresholds (Gmail and Yahoo warn
+ * at 3 % and block at 5 % hard bounces, Microsoft 5 % / 8 %; complaints warn at 0.1 % and
+ * pause at 0.3 % everywhere). Over a pause threshold the stream (or the pair) is paused,
+ * unless a person's state (stopped, held) is already there. `notice` (may be NULL) hears
+ * pauses and warnings. Used after every queue pass and after ingesting complaints. */
+ff_status ff_queue_window_breakers(ff_store *store, const ff_config *cfg, const char *stream,
+                                   const char *provider, int64_t now, ff_queue_notice_fn tell,
+                                   void *ctx, ff_error *err);
+
 /* ff_queue_run() makes one pass. Returns FF_OK (whatever the recipients' fates) or a
  * store error; SMTP failures are outcomes, not errors. */
 ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *err);

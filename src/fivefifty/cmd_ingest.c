@@ -19,12 +19,22 @@ typedef struct ictx {
     cli_table t;
     const char *where;
     int fatal;
+    char streams[16][64];      /* streams that got complaints or bounces */
+    size_t nstreams;
 } ictx;
 
 static void report(void *ctx, const ff_ingest_outcome *o)
 {
     ictx *c = ctx;
     const ff_bounce_record *r = o->rec;
+    if (o->stream && *o->stream && r->decision.reason != FF_REASON_VACATION) {
+        size_t k;
+        for (k = 0; k < c->nstreams; k++)
+            if (!strcmp(c->streams[k], o->stream))
+                break;
+        if (k == c->nstreams && k < 16)
+            snprintf(c->streams[c->nstreams++], sizeof c->streams[0], "%s", o->stream);
+    }
     if (c->json) {
         json_t *j = json_object();
         cli_json_str(j, "file", c->where);
@@ -101,6 +111,14 @@ int cmd_ingest(int argc, char **argv)
     cli_table_init(&ic.t, head, 6);
     size_t io_errors = 0;
     cli_walk(argv + optind, (size_t)(argc - optind), one, &ic, &io_errors, false);
+    /* Complaints and late bounces count toward the rates: judge the windows now, so a
+     * stream whose complaint rate passed 0.3 % pauses before the next queue pass. */
+    for (size_t i = 0; i < ic.nstreams && !ic.fatal; i++) {
+        ff_error werr;
+        if (ff_queue_window_breakers(e.store, e.cfg, ic.streams[i], NULL, (int64_t)time(NULL),
+                                     cli_queue_notice, NULL, &werr) != FF_OK)
+            fprintf(stderr, "fivefifty ingest: %s\n", werr.msg);
+    }
     if (!json) {
         cli_table_print(stdout, &ic.t, 50);
         ff_ingest_stats *s = &ic.stats;

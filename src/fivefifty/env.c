@@ -70,6 +70,6 @@ void cli_queue_notice(void *ctx, const char *stream, const char *provider, const
                       const char *why)
 {
     (void)ctx;
-    fprintf(stderr, "fivefifty: stream %s%s%s is now %s: %s\n", stream, *provider ? " toward " : "",
-            provider, state, why);
+    fprintf(stderr, "fivefifty: stream %s%s%s %s %s: %s\n", stream, *provider ? " toward " : "",
+            provider, strcmp(state, "warned") ? "is now" : "is", state, why);
 }

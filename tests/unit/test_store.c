@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fivefifty/address.h"
+#include "fivefifty/queue.h"
 #include "fivefifty/store.h"
 #include "fivefifty/suppress.h"
 
@@ -252,6 +253,62 @@ static void test_secret_and_states(void **state)
     unlink(path);
 }
 
+/* Rolling windows: 6 % hard bounces toward Gmail pause (stream, gmail) under Gmail's own
+ * 5 % threshold, and the stream under its 2 %; complaints are counted for the same windows. */
+static void test_window_breakers(void **state)
+{
+    (void)state;
+    ff_store *s = fresh();
+    ff_config *cfg = NULL;
+    assert_int_equal(ff_config_load(NULL, &cfg, NULL), FF_OK);
+    const char *rc[1];
+    char addr[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(addr, sizeof addr, "u%d@gmail.com", i);
+        rc[0] = addr;
+        ff_message_in m = {.stream = "outreach", .mail_from = "n@example.com",
+                           .message_id = "<w@example.com>", .raw = "x", .raw_len = 1,
+                           .rcpts = rc, .nrcpt = 1};
+        int64_t id;
+        assert_int_equal(ff_store_enqueue(s, &m, 1000, &id, NULL), FF_OK);
+    }
+    ff_queue_item *it;
+    size_t n;
+    assert_int_equal(ff_store_claim(s, 1000, 600, 200, NULL, &it, &n, NULL), FF_OK);
+    assert_int_equal(n, 100);
+    for (size_t i = 0; i < n; i++) {
+        ff_decision d = {.reason = i < 6 ? FF_REASON_USERUNKNOWN : FF_REASON_DELIVERED,
+                         .klass = i < 6 ? FF_CLASS_HARD : FF_CLASS_NONE,
+                         .action = i < 6 ? FF_ACTION_SUPPRESS : FF_ACTION_NONE,
+                         .provider = "gmail"};
+        ff_attempt a = {.rcpt_id = it[i].id, .at = 1100, .stage = "RCPT", .code = 250,
+                        .decision = &d, .new_state = FF_Q_SENT, .counts_as_sent = true};
+        assert_int_equal(ff_store_record_attempt(s, &a, NULL), FF_OK);
+    }
+    ff_queue_items_free(it, n);
+    assert_int_equal(ff_queue_window_breakers(s, cfg, "outreach", "gmail", 1200, NULL, NULL, NULL),
+                     FF_OK);
+    ff_stream_state st;
+    ff_store_state_get(s, "outreach", "gmail", &st, NULL);
+    assert_string_equal(st.state, "paused");
+    assert_non_null(strstr(st.why, "5.0 % pause"));
+    /* The stream as a whole is over its own 2 % too. */
+    ff_store_state_get(s, "outreach", "", &st, NULL);
+    assert_string_equal(st.state, "paused");
+    /* Complaints count too: with 100 delivered (94 here), one complaint is over 0.3 %. */
+    ff_store_state_set(s, "outreach", "", "active", "resumed", 1250, 0, NULL);
+    ff_store_state_set(s, "outreach", "gmail", "active", "resumed", 1250, 0, NULL);
+    ff_event e = {.at = 1300, .type = "complaint", .stream = "outreach", .provider = "gmail",
+                  .address = "u7@gmail.com", .reason = "feedback", .action = "suppress"};
+    assert_int_equal(ff_store_event(s, &e, NULL), FF_OK);
+    ff_counts c;
+    ff_store_counts(s, "outreach", "gmail", 0, &c, NULL);
+    assert_int_equal(c.complaints, 1);
+    ff_store_close(s);
+    ff_config_free(cfg);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_address),
         cmocka_unit_test(test_secret_and_states),
+        cmocka_unit_test(test_window_breakers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
