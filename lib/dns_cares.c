@@ -228,14 +228,16 @@ static ff_status cares_wait(void *impl)
     cares *c = impl;
     while (c->inflight > 0) {
         ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        int bits = ares_getsock(c->ch, socks, ARES_GETSOCK_MAXNUM);
+        /* The bit mask is read as unsigned: c-ares's own ARES_GETSOCK_WRITABLE shifts an
+         * int by up to 31 places, which is undefined behaviour (UBSan stops on it). */
+        unsigned bits = (unsigned)ares_getsock(c->ch, socks, ARES_GETSOCK_MAXNUM);
         struct pollfd pfd[ARES_GETSOCK_MAXNUM];
         nfds_t n = 0;
-        for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+        for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
             short ev = 0;
-            if (ARES_GETSOCK_READABLE(bits, i))
+            if (bits & (1u << i))
                 ev |= POLLIN;
-            if (ARES_GETSOCK_WRITABLE(bits, i))
+            if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
                 ev |= POLLOUT;
             if (ev) {
                 pfd[n].fd = socks[i];
