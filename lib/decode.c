@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "fivefifty/arf.h"
+#include "fivefifty/authres.h"
 #include "fivefifty/autoreply.h"
 #include "fivefifty/dsn.h"
 #include "fivefifty/reply.h"
@@ -41,7 +42,7 @@
 #define RECORDS_MAX 1000
 
 typedef struct returned {
-    char *message_id, *from, *to, *subject, *list_id;
+    char *message_id, *from, *to, *subject, *list_id, *authres;
 } returned;
 
 static void returned_free(returned *r)
@@ -51,14 +52,17 @@ static void returned_free(returned *r)
     free(r->to);
     free(r->subject);
     free(r->list_id);
+    free(r->authres);
 }
 
 /* Read the few headers a sender matches a bounce by from a header block (or from text
  * that quotes one). A header starts a line; its continuation lines start with blanks. */
 static void returned_read(const char *h, size_t len, returned *r, bool quoted)
 {
-    static const char *const names[] = {"message-id", "from", "to", "subject", "list-id"};
-    char **slots[] = {&r->message_id, &r->from, &r->to, &r->subject, &r->list_id};
+    static const char *const names[] = {"message-id", "from", "to", "subject", "list-id",
+                                        "authentication-results"};
+    char **slots[] = {&r->message_id, &r->from, &r->to, &r->subject, &r->list_id,
+                      &r->authres};
     size_t pos = 0;
     const char *line;
     size_t ll;
@@ -69,7 +73,7 @@ static void returned_read(const char *h, size_t len, returned *r, bool quoted)
         if (!colon)
             continue;
         size_t nl = (size_t)(colon - line);
-        for (size_t i = 0; i < 5; i++) {
+        for (size_t i = 0; i < 6; i++) {
             if (*slots[i] || strlen(names[i]) != nl || strncasecmp(line, names[i], nl) != 0)
                 continue;
             /* The value with its continuation lines. */
@@ -114,7 +118,7 @@ static void rec_free(ff_bounce_record *r)
     char **s[] = {&r->recipient, &r->original_recipient, &r->dsn_action, &r->diagnostic,
                   &r->diagnostic_type, &r->remote_mta, &r->reporting_mta, &r->command,
                   &r->date, &r->message_id, &r->from, &r->to, &r->subject, &r->list_id,
-                  &r->feedback_type};
+                  &r->feedback_type, &r->auth_results};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
         free(*s[i]);
         *s[i] = NULL;
@@ -138,6 +142,13 @@ static void rec_returned(ff_bounce_record *r, const returned *o)
     r->to = dup0(o->to);
     r->subject = dup0(o->subject);
     r->list_id = dup0(o->list_id);
+    /* The receiver's own verdict on our message, when it sent it back: it explains an
+     * authentication failure better than the bounce's text does. */
+    ff_authres a;
+    char line[512];
+    if (o->authres && ff_authres_parse(o->authres, strlen(o->authres), &a, NULL) == FF_OK &&
+        ff_authres_explain(&a, line, sizeof line) > 0)
+        r->auth_results = strdup(line);
 }
 
 /* The classifier's verdict on a record, and the record's status filled from it when

@@ -46,6 +46,10 @@ typedef struct ff_bounce_record {
     char *list_id;
     const char *format;       /* static: "rfc3464", "arf", "rfc3834", "postfix", ... */
     char *feedback_type;      /* ARF Feedback-Type: abuse, fraud, ... */
+    char *auth_results;       /* what failed in the returned message's
+                                 Authentication-Results ("dkim=fail for example.com
+                                 (body hash did not verify); dmarc=fail ..."); NULL when
+                                 nothing failed or there was none */
     ff_decision decision;
 } ff_bounce_record;
 

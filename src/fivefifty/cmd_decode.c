@@ -51,6 +51,7 @@ static json_t *record_json(const char *where, const ff_bounce_record *r)
     cli_json_str(j, "list_id", r->list_id);
     cli_json_str(j, "format", r->format);
     cli_json_str(j, "feedback_type", r->feedback_type);
+    cli_json_str(j, "auth_results", r->auth_results);
     return j;
 }
 

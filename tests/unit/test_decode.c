@@ -78,6 +78,10 @@ static void test_dsn_two_recipients(void **state)
     assert_string_equal(r->message_id, "<nov-1@sender.example>");
     assert_string_equal(r->subject, "November news");
     assert_string_equal(r->list_id, "<news.sender.example>");
+    assert_non_null(r->auth_results);
+    assert_non_null(strstr(r->auth_results, "dkim=fail for sender.example (body hash did not verify)"));
+    assert_non_null(strstr(r->auth_results, "dmarc=fail for sender.example"));
+    assert_null(strstr(r->auth_results, "spf="));
     assert_int_equal(r->decision.reason, FF_REASON_USERUNKNOWN);
     assert_int_equal(r->decision.action, FF_ACTION_SUPPRESS);
     /* The second group has no diagnostic: it comes from the Postfix text. */
