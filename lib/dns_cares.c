@@ -351,8 +351,10 @@ ff_status ff_dns_new_cares(ff_dns **out, const char *server, int timeout_ms, int
     memset(&opt, 0, sizeof opt);
     opt.timeout = timeout_ms ? timeout_ms : 2000;
     opt.tries = tries ? tries : 3;
-    /* We ask for exact names (no search list) and want EDNS so large TXT sets fit in UDP. */
-    opt.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS;
+    /* We ask for exact names (no search list), want EDNS so large TXT sets fit in UDP, and
+     * keep the socket open between queries: SPF asks one name after another, and c-ares
+     * would otherwise open, connect and close a socket for each. */
+    opt.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_STAYOPEN;
     opt.ednspsz = 1232;
     int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ;
     int rc = ares_init_options(&c->ch, &opt, mask);
