@@ -8,6 +8,8 @@
  */
 #include "fivefifty/compose.h"
 
+#include "buf.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,36 +20,6 @@
 #include <openssl/rand.h>
 
 #define FIELD_MAX 4096
-
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = cap <= FF_COMPOSE_MAX * 2 ? realloc(b->p, cap) : NULL;
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
 
 bool ff_field_ok(const char *v, size_t max)
 {
@@ -67,7 +39,7 @@ static bool ascii(const char *s)
 
 /* RFC 2047 B-encoded words, each at most 75 characters, never splitting a UTF-8
  * sequence, separated by a folding CRLF SP. */
-static void encoded_words(buf *b, const char *s)
+static void encoded_words(ff_buf *b, const char *s)
 {
     size_t n = strlen(s), i = 0;
     bool first = true;
@@ -80,30 +52,30 @@ static void encoded_words(buf *b, const char *s)
         char enc[64];
         EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)s + i, (int)take);
         if (!first)
-            puts_(b, "\r\n ");
-        puts_(b, "=?UTF-8?B?");
-        puts_(b, enc);
-        puts_(b, "?=");
+            ff_buf_puts(b, "\r\n ");
+        ff_buf_puts(b, "=?UTF-8?B?");
+        ff_buf_puts(b, enc);
+        ff_buf_puts(b, "?=");
         first = false;
         i += take;
     }
 }
 
 /* An unstructured header value: as is when ASCII, else encoded words. */
-static void text_value(buf *b, const char *v)
+static void text_value(ff_buf *b, const char *v)
 {
     if (ascii(v))
-        puts_(b, v);
+        ff_buf_puts(b, v);
     else
         encoded_words(b, v);
 }
 
 /* "Name <addr>" with a non-ASCII name gets the name encoded; anything else as given. */
-static void address(buf *b, const char *a)
+static void address(ff_buf *b, const char *a)
 {
     const char *lt = strrchr(a, '<');
     if (!lt || ascii(a)) {
-        puts_(b, a);
+        ff_buf_puts(b, a);
         return;
     }
     size_t nl = (size_t)(lt - a);
@@ -121,27 +93,27 @@ static void address(buf *b, const char *a)
         nm++;
     }
     encoded_words(b, nm);
-    puts_(b, " ");
-    puts_(b, lt);
+    ff_buf_puts(b, " ");
+    ff_buf_puts(b, lt);
     free(name);
 }
 
-static void address_list(buf *b, const char *field, const char *const *v, size_t n)
+static void address_list(ff_buf *b, const char *field, const char *const *v, size_t n)
 {
     if (!n)
         return;
-    puts_(b, field);
-    puts_(b, ": ");
+    ff_buf_puts(b, field);
+    ff_buf_puts(b, ": ");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            puts_(b, ",\r\n ");
+            ff_buf_puts(b, ",\r\n ");
         address(b, v[i]);
     }
-    puts_(b, "\r\n");
+    ff_buf_puts(b, "\r\n");
 }
 
 /* Quoted-printable (RFC 2045 6.7), lines of at most 76 characters, CRLF line ends. */
-static void qp(buf *b, const char *s)
+static void qp(ff_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t col = 0;
@@ -150,7 +122,7 @@ static void qp(buf *b, const char *s)
         if (c == '\r' || c == '\n') {
             if (c == '\r' && p[1] == '\n')
                 p++;
-            puts_(b, "\r\n");
+            ff_buf_puts(b, "\r\n");
             col = 0;
             continue;
         }
@@ -172,21 +144,21 @@ static void qp(buf *b, const char *s)
             on = 3;
         }
         if (col + on > 75) {
-            puts_(b, "=\r\n");
+            ff_buf_puts(b, "=\r\n");
             col = 0;
         }
-        put(b, out, on);
+        ff_buf_put(b, out, on);
         col += on;
     }
     if (col)
-        puts_(b, "\r\n");
+        ff_buf_puts(b, "\r\n");
 }
 
-static void body_part(buf *b, const char *type, const char *content)
+static void body_part(ff_buf *b, const char *type, const char *content)
 {
-    puts_(b, "Content-Type: ");
-    puts_(b, type);
-    puts_(b, "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+    ff_buf_puts(b, "Content-Type: ");
+    ff_buf_puts(b, type);
+    ff_buf_puts(b, "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
     qp(b, content);
 }
 
@@ -229,27 +201,27 @@ static bool header_name_ok(const char *n)
     return true;
 }
 
-static void unsubscribe(buf *b, const ff_compose_in *in)
+static void unsubscribe(ff_buf *b, const ff_compose_in *in)
 {
     if (!in->unsubscribe_url && !in->unsubscribe_mailto)
         return;
-    puts_(b, "List-Unsubscribe: ");
+    ff_buf_puts(b, "List-Unsubscribe: ");
     if (in->unsubscribe_url) {
-        puts_(b, "<");
-        puts_(b, in->unsubscribe_url);
-        puts_(b, ">");
+        ff_buf_puts(b, "<");
+        ff_buf_puts(b, in->unsubscribe_url);
+        ff_buf_puts(b, ">");
     }
     if (in->unsubscribe_mailto) {
         if (in->unsubscribe_url)
-            puts_(b, ",\r\n ");
-        puts_(b, "<mailto:");
-        puts_(b, in->unsubscribe_mailto);
-        puts_(b, ">");
+            ff_buf_puts(b, ",\r\n ");
+        ff_buf_puts(b, "<mailto:");
+        ff_buf_puts(b, in->unsubscribe_mailto);
+        ff_buf_puts(b, ">");
     }
-    puts_(b, "\r\n");
+    ff_buf_puts(b, "\r\n");
     /* RFC 8058: one-click needs an HTTPS URL; a mailto alone gets no Post header. */
     if (in->unsubscribe_url && strncmp(in->unsubscribe_url, "https://", 8) == 0)
-        puts_(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+        ff_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 }
 
 static ff_status check(const ff_compose_in *in, ff_error *err)
@@ -302,7 +274,7 @@ static bool raw_has(const char *m, size_t hlen, const char *name)
     return false;
 }
 
-static ff_status finish(buf *b, char **out, size_t *len, ff_error *err)
+static ff_status finish(ff_buf *b, char **out, size_t *len, ff_error *err)
 {
     if (b->oom || b->n > FF_COMPOSE_MAX) {
         free(b->p);
@@ -322,19 +294,19 @@ static ff_status compose_raw(const ff_compose_in *in, char **out, size_t *len, c
     size_t hl = raw_header_end(in->raw, in->raw_len);
     if (!raw_has(in->raw, hl, "From"))
         return ff_error_set(err, FF_EINVAL, "compose: the raw message has no From header");
-    buf b = {0};
+    ff_buf b = {0};
     char v[FF_MSGID_MAX];
     if (!raw_has(in->raw, hl, "Date")) {
         date_value(v, sizeof v, in->date);
-        puts_(&b, "Date: ");
-        puts_(&b, v);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "Date: ");
+        ff_buf_puts(&b, v);
+        ff_buf_puts(&b, "\r\n");
     }
     if (!raw_has(in->raw, hl, "Message-ID")) {
         make_msgid(v, sizeof v, in->msgid_domain, in->date);
-        puts_(&b, "Message-ID: ");
-        puts_(&b, v);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "Message-ID: ");
+        ff_buf_puts(&b, v);
+        ff_buf_puts(&b, "\r\n");
         if (msgid)
             snprintf(msgid, cap, "%s", v);
     } else if (msgid) {
@@ -352,7 +324,7 @@ static ff_status compose_raw(const ff_compose_in *in, char **out, size_t *len, c
     }
     if (!raw_has(in->raw, hl, "List-Unsubscribe"))
         unsubscribe(&b, in);
-    put(&b, in->raw, in->raw_len);
+    ff_buf_put(&b, in->raw, in->raw_len);
     return finish(&b, out, len, err);
 }
 
@@ -374,56 +346,56 @@ ff_status ff_compose(const ff_compose_in *in, char **out, size_t *len, char *msg
         return ff_error_set(err, FF_EINVAL, "compose: no recipient in To or Cc");
     if (!in->text && !in->html)
         return ff_error_set(err, FF_EINVAL, "compose: no text or HTML body");
-    buf b = {0};
+    ff_buf b = {0};
     char v[FF_MSGID_MAX];
-    puts_(&b, "From: ");
+    ff_buf_puts(&b, "From: ");
     address(&b, in->from);
-    puts_(&b, "\r\n");
+    ff_buf_puts(&b, "\r\n");
     address_list(&b, "To", in->to, in->nto);
     address_list(&b, "Cc", in->cc, in->ncc);
     if (in->reply_to) {
-        puts_(&b, "Reply-To: ");
+        ff_buf_puts(&b, "Reply-To: ");
         address(&b, in->reply_to);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "\r\n");
     }
-    puts_(&b, "Subject: ");
+    ff_buf_puts(&b, "Subject: ");
     text_value(&b, in->subject ? in->subject : "");
-    puts_(&b, "\r\nDate: ");
+    ff_buf_puts(&b, "\r\nDate: ");
     date_value(v, sizeof v, in->date);
-    puts_(&b, v);
+    ff_buf_puts(&b, v);
     make_msgid(v, sizeof v, in->msgid_domain, in->date);
-    puts_(&b, "\r\nMessage-ID: ");
-    puts_(&b, v);
-    puts_(&b, "\r\n");
+    ff_buf_puts(&b, "\r\nMessage-ID: ");
+    ff_buf_puts(&b, v);
+    ff_buf_puts(&b, "\r\n");
     if (msgid)
         snprintf(msgid, cap, "%s", v);
     unsubscribe(&b, in);
     for (size_t i = 0; i < in->nheaders; i++) {
-        puts_(&b, in->headers[i].name);
-        puts_(&b, ": ");
+        ff_buf_puts(&b, in->headers[i].name);
+        ff_buf_puts(&b, ": ");
         text_value(&b, in->headers[i].value);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "\r\n");
     }
-    puts_(&b, "MIME-Version: 1.0\r\n");
+    ff_buf_puts(&b, "MIME-Version: 1.0\r\n");
     if (in->text && in->html) {
         unsigned char r[8];
         char bound[40];
         RAND_bytes(r, sizeof r);
         snprintf(bound, sizeof bound, "=_ff_%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
                  r[3], r[4], r[5], r[6], r[7]);
-        puts_(&b, "Content-Type: multipart/alternative; boundary=\"");
-        puts_(&b, bound);
-        puts_(&b, "\"\r\n\r\n--");
-        puts_(&b, bound);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "Content-Type: multipart/alternative; boundary=\"");
+        ff_buf_puts(&b, bound);
+        ff_buf_puts(&b, "\"\r\n\r\n--");
+        ff_buf_puts(&b, bound);
+        ff_buf_puts(&b, "\r\n");
         body_part(&b, "text/plain", in->text);
-        puts_(&b, "--");
-        puts_(&b, bound);
-        puts_(&b, "\r\n");
+        ff_buf_puts(&b, "--");
+        ff_buf_puts(&b, bound);
+        ff_buf_puts(&b, "\r\n");
         body_part(&b, "text/html", in->html);
-        puts_(&b, "--");
-        puts_(&b, bound);
-        puts_(&b, "--\r\n");
+        ff_buf_puts(&b, "--");
+        ff_buf_puts(&b, bound);
+        ff_buf_puts(&b, "--\r\n");
     } else {
         body_part(&b, in->text ? "text/plain" : "text/html", in->text ? in->text : in->html);
     }

@@ -14,30 +14,6 @@
 
 #include <openssl/evp.h>
 
-void dk_put(dk_buf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-void dk_puts(dk_buf *b, const char *s)
-{
-    dk_put(b, s, strlen(s));
-}
-
 ff_status dk_msg_parse(const char *msg, size_t len, dk_msg *m, ff_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -130,10 +106,10 @@ static bool wsp(char c)
     return c == ' ' || c == '\t';
 }
 
-void dk_canon_header(dk_buf *out, const char *raw, size_t len, ff_dkim_canon c, bool crlf)
+void dk_canon_header(ff_buf *out, const char *raw, size_t len, ff_dkim_canon c, bool crlf)
 {
     if (c == FF_DKIM_SIMPLE) {
-        dk_put(out, raw, len);
+        ff_buf_put(out, raw, len);
     } else {
         const char *colon = memchr(raw, ':', len);
         size_t nl = colon ? (size_t)(colon - raw) : len;
@@ -141,9 +117,9 @@ void dk_canon_header(dk_buf *out, const char *raw, size_t len, ff_dkim_canon c, 
             nl--;
         for (size_t i = 0; i < nl; i++) {
             char ch = (char)tolower((unsigned char)raw[i]);
-            dk_put(out, &ch, 1);
+            ff_buf_put(out, &ch, 1);
         }
-        dk_put(out, ":", 1);
+        ff_buf_put(out, ":", 1);
         size_t i = colon ? (size_t)(colon - raw) + 1 : len;
         bool space = false, any = false;
         for (; i < len; i++) {
@@ -155,14 +131,14 @@ void dk_canon_header(dk_buf *out, const char *raw, size_t len, ff_dkim_canon c, 
                 continue;
             }
             if (space && any)
-                dk_put(out, " ", 1);
+                ff_buf_put(out, " ", 1);
             space = false;
             any = true;
-            dk_put(out, &ch, 1);
+            ff_buf_put(out, &ch, 1);
         }
     }
     if (crlf)
-        dk_put(out, "\r\n", 2);
+        ff_buf_put(out, "\r\n", 2);
 }
 
 /* Feed canonical body bytes into the digest, up to the l= limit. */

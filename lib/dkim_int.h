@@ -12,14 +12,7 @@
 
 #include "fivefifty/dkim.h"
 
-typedef struct dk_buf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} dk_buf;
-
-void dk_put(dk_buf *b, const char *s, size_t n);
-void dk_puts(dk_buf *b, const char *s);
+#include "buf.h"
 
 typedef struct dk_field {
     const char *raw;    /* the whole field: name, colon, value, folds; no final CRLF */
@@ -41,7 +34,7 @@ ff_status dk_msg_parse(const char *msg, size_t len, dk_msg *m, ff_error *err);
 void dk_msg_free(dk_msg *m);
 
 /* Append one field, canonicalised; with crlf, end it with CRLF. */
-void dk_canon_header(dk_buf *out, const char *raw, size_t len, ff_dkim_canon c, bool crlf);
+void dk_canon_header(ff_buf *out, const char *raw, size_t len, ff_dkim_canon c, bool crlf);
 
 /* SHA-256 of the canonical body, at most `limit` bytes of it (-1 = all). *canon_len gets
  * the canonical body's whole length (for l= checks). false when the crypto library fails. */

@@ -119,19 +119,19 @@ static bool field_ok(const char *v)
 
 /* Append h= folded only between names (FWS may stand around ':' but never inside a
  * name, RFC 6376 3.5). */
-static void folded_names(dk_buf *b, const char *v, size_t col)
+static void folded_names(ff_buf *b, const char *v, size_t col)
 {
     while (*v) {
         size_t n = strcspn(v, ":");
         if (col + n > 72 && col > 8) {
-            dk_puts(b, "\r\n\t");
+            ff_buf_puts(b, "\r\n\t");
             col = 1;
         }
-        dk_put(b, v, n);
+        ff_buf_put(b, v, n);
         col += n;
         v += n;
         if (*v == ':') {
-            dk_put(b, ":", 1);
+            ff_buf_put(b, ":", 1);
             col++;
             v++;
         }
@@ -139,14 +139,14 @@ static void folded_names(dk_buf *b, const char *v, size_t col)
 }
 
 /* Append a base64 value folded at 72 columns. */
-static void folded(dk_buf *b, const char *v, size_t col)
+static void folded(ff_buf *b, const char *v, size_t col)
 {
     for (; *v; v++) {
         if (col >= 72) {
-            dk_puts(b, "\r\n\t");
+            ff_buf_puts(b, "\r\n\t");
             col = 1;
         }
-        dk_put(b, v, 1);
+        ff_buf_put(b, v, 1);
         col++;
     }
 }
@@ -170,7 +170,7 @@ ff_status ff_dkim_sign(const ff_dkim_signer *s, const char *msg, size_t len, cha
     }
     bool ed = EVP_PKEY_get_base_id((EVP_PKEY *)s->pkey) == EVP_PKEY_ED25519;
     /* h= */
-    dk_buf h = {0};
+    ff_buf h = {0};
     const char *const *list = s->headers ? s->headers : recommended;
     size_t count = 0;
     for (size_t i = 0; s->headers ? i < s->nheaders : list[i] != NULL; i++) {
@@ -182,8 +182,8 @@ ff_status ff_dkim_sign(const ff_dkim_signer *s, const char *msg, size_t len, cha
             times++;
         for (size_t t = 0; t < times; t++) {
             if (count++)
-                dk_puts(&h, ":");
-            dk_puts(&h, list[i]);
+                ff_buf_puts(&h, ":");
+            ff_buf_puts(&h, list[i]);
         }
     }
     unsigned char bh[32];
@@ -195,29 +195,29 @@ ff_status ff_dkim_sign(const ff_dkim_signer *s, const char *msg, size_t len, cha
     }
     char bh64[64];
     EVP_EncodeBlock((unsigned char *)bh64, bh, 32);
-    dk_buf sig = {0};
+    ff_buf sig = {0};
     char tmp[512];
     snprintf(tmp, sizeof tmp, "DKIM-Signature: v=1; a=%s; c=%s/%s; d=%s; s=%s;\r\n\t",
              ed ? "ed25519-sha256" : "rsa-sha256",
              s->header_canon == FF_DKIM_RELAXED ? "relaxed" : "simple",
              s->body_canon == FF_DKIM_RELAXED ? "relaxed" : "simple", s->domain, s->selector);
-    dk_puts(&sig, tmp);
+    ff_buf_puts(&sig, tmp);
     if (s->timestamp > 0) {
         snprintf(tmp, sizeof tmp, "t=%lld; ", (long long)s->timestamp);
-        dk_puts(&sig, tmp);
+        ff_buf_puts(&sig, tmp);
     }
     if (s->body_length >= 0) {
         snprintf(tmp, sizeof tmp, "l=%zu; ",
                  (size_t)s->body_length < canon_len ? (size_t)s->body_length : canon_len);
-        dk_puts(&sig, tmp);
+        ff_buf_puts(&sig, tmp);
     }
-    dk_puts(&sig, "h=");
+    ff_buf_puts(&sig, "h=");
     folded_names(&sig, h.p ? h.p : "from", 10);
-    dk_puts(&sig, ";\r\n\tbh=");
-    dk_puts(&sig, bh64);
-    dk_puts(&sig, ";\r\n\tb=");
+    ff_buf_puts(&sig, ";\r\n\tbh=");
+    ff_buf_puts(&sig, bh64);
+    ff_buf_puts(&sig, ";\r\n\tb=");
     /* The data signed: the selected fields, then this field with b= empty, no CRLF. */
-    dk_buf data = {0};
+    ff_buf data = {0};
     const char *hp = h.p ? h.p : "from";
     while (*hp) {
         size_t nl = strcspn(hp, ":");
@@ -248,7 +248,7 @@ ff_status ff_dkim_sign(const ff_dkim_signer *s, const char *msg, size_t len, cha
     }
     folded(&sig, b64, 3);
     free(b64);
-    dk_puts(&sig, "\r\n");
+    ff_buf_puts(&sig, "\r\n");
     if (sig.oom) {
         free(sig.p);
         return ff_error_set(err, FF_ENOMEM, "out of memory");

@@ -238,7 +238,7 @@ static void one(dk_msg *m, size_t fi, ff_dkim_key_fn fn, void *ctx, ff_dkim_verd
     /* The signed data: fields of h= from the bottom up, then this field without b=. */
     for (size_t i = 0; i < m->nf; i++)
         m->f[i].used = false;
-    dk_buf data = {0};
+    ff_buf data = {0};
     const char *h = TAG(&t, 'h');
     size_t hl = TAGL(&t, 'h');
     for (size_t i = 0; i < hl;) {

@@ -11,10 +11,13 @@ Postfix needs root to start; callers skip (exit 77) when `available()` says no.
 import os
 import pwd
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ff_harness import free_port, wait_port  # noqa: E402
 
 POSTFIX = "/usr/sbin/postfix"
 SASLPASSWD = "/usr/sbin/saslpasswd2"
@@ -32,25 +35,6 @@ def available():
             for d in ("/usr/lib/sasl2", "/usr/lib/aarch64-linux-gnu/sasl2")):
         return "the Cyrus SASL sasldb plugin is not installed"
     return None
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 MASTER_CF = """\
