@@ -10,6 +10,7 @@
  *   lookups went.
  */
 #include "fivefifty/spf.h"
+#include "spf_syntax.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -332,6 +333,22 @@ static bool parse(state *s, const char *txt, size_t len, rec *r)
 
 /* The last label of d[0..n) (a trailing dot aside) is LDH with a letter, not starting or
  * ending with '-', and every label is 1 to 63 bytes. */
+bool ff_spf_syntax_ok(const char *txt, size_t len, char *problem, size_t cap)
+{
+    state *s = calloc(1, sizeof *s);
+    rec *r = malloc(sizeof *r);
+    bool ok = false;
+    if (s && r) {
+        ok = parse(s, txt, len, r);
+        snprintf(problem, cap, "%s", ok ? "" : s->problem);
+    } else {
+        snprintf(problem, cap, "out of memory");
+    }
+    free(r);
+    free(s);
+    return ok;
+}
+
 static bool toplabel_ok(const char *d, size_t n)
 {
     if (n && d[n - 1] == '.')

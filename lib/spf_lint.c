@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fivefifty/spf.h"
+#include "spf_syntax.h"
 
 static void add(ff_spf_lint_report *r, ff_spf_severity sev, const char *msg, const char *fix)
 {
@@ -67,6 +68,19 @@ static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *
         }
     }
     int n = 0;
+    bool syntax_bad = false;
+    if (rec) {
+        /* The evaluator's own parser: what it refuses is a permerror for every message,
+         * and its message says at which byte. */
+        char problem[400];
+        if (!ff_spf_syntax_ok(rec, strlen(rec), problem, sizeof problem)) {
+            syntax_bad = true;
+            snprintf(msg, sizeof msg, "syntax error in %.60s's record: %.200s", domain,
+                     problem);
+            add(r, FF_SPF_FAIL_LINT, msg, "Fix the term at that position: receivers return "
+                "permerror for every message.");
+        }
+    }
     if (rec) {
         char buf[4096];
         snprintf(buf, sizeof buf, "%s", rec);
@@ -115,7 +129,7 @@ static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *
             } else if (!strcasecmp(m, "all")) {
                 has_all = true;
             } else if (strncasecmp(m, "ip4:", 4) && strncasecmp(m, "ip6:", 4) &&
-                       !strchr(m, '=') && top) {
+                       !strchr(m, '=') && top && !syntax_bad) {
                 snprintf(msg, sizeof msg, "'%s' is not an SPF term (syntax error): permerror "
                          "for every message", t);
                 add(r, FF_SPF_FAIL_LINT, msg, "Fix or remove the term.");
