@@ -1,5 +1,7 @@
 /* table.c - provider and gateway scanners in the order they are tried (see lib/lhost.c) */
 #include "lhost.h"
 
-const ff_lhost *const ff_lhost_providers[] = {NULL};
-const size_t ff_lhost_nproviders = 0;
+extern const ff_lhost ff_lhost_googlegroups;
+
+const ff_lhost *const ff_lhost_providers[] = {&ff_lhost_googlegroups, NULL};
+const size_t ff_lhost_nproviders = 1;
