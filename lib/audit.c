@@ -136,6 +136,49 @@ static void check_dkim(ff_dns *dns, const ff_audit_opts *o, ff_audit *a, facts *
     }
 }
 
+/* RFC 7489 7.1: reports to an address outside the policy's organisational domain need that
+ * domain's consent, a "v=DMARC1" TXT at <policy-domain>._report._dmarc.<its domain>;
+ * without it, receivers send no aggregate reports there. */
+static void check_rua(ff_dns *dns, const ff_orgdomain *od, const char *policy_domain,
+                      const char *rua, ff_audit *a)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", rua);
+    char *save = NULL;
+    for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+        while (*u == ' ')
+            u++;
+        const char *at = strchr(u, '@');
+        if (strncasecmp(u, "mailto:", 7) != 0 || !at)
+            continue;
+        char dom[256];
+        snprintf(dom, sizeof dom, "%.*s", (int)strcspn(at + 1, "!> "), at + 1);
+        if (ff_orgdomain_same(od, dom, policy_domain))
+            continue;
+        char name[600];
+        snprintf(name, sizeof name, "%s._report._dmarc.%s", policy_domain, dom);
+        ff_dns_answer ans;
+        if (ff_dns_query(dns, name, FF_DNS_TXT, &ans) != FF_OK)
+            continue;
+        bool ok = false;
+        for (size_t i = 0; i < ans.n; i++)
+            ok = ok || (ans.rrs[i].text && !strncmp(ans.rrs[i].text, "v=DMARC1", 8));
+        if (ans.result == FF_DNS_TEMPFAIL)
+            item(a, "dmarc.rua", "error", "Try again; the DNS did not answer.",
+                 "could not check %s", name);
+        else if (!ok) {
+            char fix[400];
+            snprintf(fix, sizeof fix, "Ask %.60s to publish \"v=DMARC1\" at %.200s, or send "
+                     "reports to your own domain.", dom, name);
+            item(a, "dmarc.rua", "warn", fix, "rua= sends reports to %s, which has not "
+                 "authorised it (no record at %s): receivers will not send them", dom, name);
+        } else {
+            item(a, "dmarc.rua", "pass", NULL, "%s accepts reports for %s", dom, policy_domain);
+        }
+        ff_dns_answer_clear(&ans);
+    }
+}
+
 static void check_dmarc(ff_dns *dns, const ff_orgdomain *od, const ff_audit_opts *o,
                         ff_audit *a, facts *f)
 {
@@ -158,6 +201,7 @@ static void check_dmarc(ff_dns *dns, const ff_orgdomain *od, const ff_audit_opts
         item(a, "dmarc.record", "pass", NULL, "policy p=%s at %s", rec.p[0] ? rec.p : "?", at);
         for (size_t i = 0; i < rec.nf; i++)
             item(a, "dmarc.lint", sev3(rec.f[i].severity), rec.f[i].fix, "%s", rec.f[i].msg);
+        check_rua(dns, od, at + 7, rec.rua, a);
     }
     /* Alignment, from what this audit can know: SPF for the domain checked (with --ip),
      * DKIM for the selectors checked (d= is the domain checked). */

@@ -34,7 +34,9 @@ static ff_dns *zone(void)
     ff_dns_zone_add(d, "shop.example", FF_DNS_TXT, "v=spf1 ip4:192.0.2.10 -all");
     ff_dns_zone_add(d, "s1._domainkey.shop.example", FF_DNS_TXT,
                     "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQH\" \"Og7hcvPapiMlrwIaaPcHURo=");
-    ff_dns_zone_add(d, "_dmarc.shop.example", FF_DNS_TXT, "v=DMARC1; p=reject; rua=mailto:d@shop.example");
+    ff_dns_zone_add(d, "_dmarc.shop.example", FF_DNS_TXT,
+                    "v=DMARC1; p=reject; rua=mailto:d@shop.example,mailto:r@reports.example,mailto:x@other.example");
+    ff_dns_zone_add(d, "shop.example._report._dmarc.reports.example", FF_DNS_TXT, "v=DMARC1");
     ff_dns_zone_add(d, "shop.example", FF_DNS_MX, "10 mx.shop.example");
     ff_dns_zone_add(d, "mx.shop.example", FF_DNS_A, "192.0.2.20");
     ff_dns_zone_add(d, "10.2.0.192.in-addr.arpa", FF_DNS_PTR, "mail.shop.example");
@@ -71,6 +73,15 @@ static void test_audit(void **state)
     assert_non_null(al);
     assert_non_null(strstr(al->detail, "not for news.shop-mail.example"));
     assert_true(ff_audit_failed(&a));
+    ff_audit_clear(&a);
+    /* Reports to another domain need its consent: reports.example gave it, other.example
+     * did not. */
+    ff_audit_opts o3 = {.domain = "shop.example"};
+    assert_int_equal(ff_audit_run(d, NULL, &o3, &a, NULL), FF_OK);
+    const ff_audit_item *rua = find(&a, "dmarc.rua", "warn");
+    assert_non_null(rua);
+    assert_non_null(strstr(rua->detail, "other.example"));
+    assert_non_null(find(&a, "dmarc.rua", "pass"));
     ff_audit_clear(&a);
     ff_audit_opts o2 = {.domain = "over.example"};
     assert_int_equal(ff_audit_run(d, NULL, &o2, &a, NULL), FF_OK);
