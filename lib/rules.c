@@ -54,6 +54,7 @@ enum {
     CMD_RCPT = 1u << 6,
     CMD_DATA = 1u << 7,
     CMD_EOD = 1u << 8,
+    CMD_NONE = 1u << 9, /* the reply's command is not known: many bounces never say */
 };
 
 static const struct {
@@ -63,11 +64,12 @@ static const struct {
     {"CONN", CMD_CONN}, {"CONNECT", CMD_CONN}, {"EHLO", CMD_EHLO},   {"HELO", CMD_EHLO},
     {"LHLO", CMD_EHLO}, {"STARTTLS", CMD_STARTTLS}, {"AUTH", CMD_AUTH}, {"MAIL", CMD_MAIL},
     {"RCPT", CMD_RCPT}, {"DATA", CMD_DATA}, {".", CMD_EOD},          {"BDAT", CMD_EOD},
+    {"NONE", CMD_NONE},
 };
 
 /* An enhanced status pattern: 0 / -1 mean "any". */
 typedef struct spat {
-    int cls;   /* 2, 4, 5; 0 = any */
+    int cls;   /* 2, 4, 5; 0 = any; -1 = "none", no status at all */
     int subj;  /* -1 = any */
     int det;   /* -1 = any */
 } spat;
@@ -335,7 +337,9 @@ static ff_status flush_value(parser *p)
         while (next_item(v, &pos, &item, &ilen)) {
             if (r->nstatuses == MAX_STATUSES)
                 return perr(p, line, "status: more than %s codes", "16");
-            if (!parse_spat(item, ilen, &r->statuses[r->nstatuses])) {
+            if (ilen == 4 && strncasecmp(item, "none", 4) == 0)
+                r->statuses[r->nstatuses] = (spat){-1, -1, -1};
+            else if (!parse_spat(item, ilen, &r->statuses[r->nstatuses])) {
                 char bad[32];
                 snprintf(bad, sizeof bad, "%.*s", (int)(ilen > 20 ? 20 : ilen), item);
                 return perr(p, line, "status: '%s' is not like 5.7.26, x.7.26 or 5.7.*", bad);
@@ -700,11 +704,14 @@ static bool status_ok(const rule *r, bool have, int c, int sj, int d)
 {
     if (r->nstatuses == 0)
         return true;
-    if (!have)
-        return false;
     for (size_t i = 0; i < r->nstatuses; i++) {
         const spat *p = &r->statuses[i];
-        if ((p->cls == 0 || p->cls == c) && (p->subj < 0 || p->subj == sj) &&
+        if (p->cls < 0) { /* "none": the reply carried no enhanced status */
+            if (!have)
+                return true;
+            continue;
+        }
+        if (have && (p->cls == 0 || p->cls == c) && (p->subj < 0 || p->subj == sj) &&
             (p->det < 0 || p->det == d))
             return true;
     }
@@ -747,7 +754,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     int sc = 0, ss = 0, sd = 0;
     bool have_status = q->status != NULL && parse_status(q->status, strlen(q->status),
                                                          &sc, &ss, &sd);
-    unsigned cmd = 0;
+    unsigned cmd = CMD_NONE;
     if (q->command != NULL && q->command[0] != '\0') {
         cmd = command_bit(q->command, strlen(q->command));
         if (cmd == 0)

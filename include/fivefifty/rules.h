@@ -23,10 +23,12 @@
  * "command", "provider") are separated by spaces or commas; a list condition holds when any
  * of its items does. "status" is compared with the enhanced status given or found in the
  * text (never with the pseudo status the classifier derives); "x" or "*" stands for any
- * class, "*" for any subject or detail. Commands are CONN, EHLO (HELO), STARTTLS, AUTH,
- * MAIL, RCPT, DATA, "." (end of data, BDAT LAST too). "text" patterns are compiled with
- * PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF (bounce text is not always valid
- * UTF-8) and JIT when the platform has it; a match limit keeps a bad pattern from eating
+ * class, "*" for any subject or detail, and "none" holds when there is no status at all.
+ * Commands are CONN, EHLO (HELO), STARTTLS, AUTH, MAIL, RCPT, DATA, "." (end of data, BDAT
+ * LAST too), and NONE, which holds when the command is not known (many bounces never say
+ * which command was refused). "text" patterns are compiled with PCRE2_CASELESS | PCRE2_UTF
+ * | PCRE2_MATCH_INVALID_UTF (bounce text is not always valid UTF-8) and JIT when the
+ * platform has it; a match limit keeps a bad pattern from eating
  * the CPU.
  *
  * A line that starts with white space continues the value above it: for "text" the pieces

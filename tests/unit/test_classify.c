@@ -181,10 +181,23 @@ static void test_inputs(void **state)
     assert_string_equal(d.provider, "gmail");
     assert_string_equal(d.status, "5.1.1");
     /* No status anywhere: a pseudo status is derived from the reason. */
-    ff_classify_input in2 = {.text = "user unknown", .dsn_action = "failed"};
+    ff_classify_input in2 = {.text = "user unknown", .command = "RCPT", .dsn_action = "failed"};
     assert_int_equal(ff_classify(rules, &in2, &d), FF_OK);
     assert_string_equal(d.status, "5.0.911");
     assert_string_equal(d.rule, "text-userunknown");
+    /* The same words with no status and no command: a filter's wording, never suppressed. */
+    ff_classify_input in2b = {.text = "550 unknown user", .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in2b, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_FILTERED);
+    assert_string_equal(d.status, "5.0.910");
+    assert_string_equal(d.rule, "unknown-phase-userunknown-is-filtered");
+    assert_int_not_equal(d.action, FF_ACTION_SUPPRESS);
+    /* ... unless the reply quotes the address the way a RCPT TO reply does. */
+    ff_classify_input in2c = {.text = "550 <a@example.org>... User unknown",
+                              .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in2c, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(d.rule, "text-userunknown-directory");
     /* The pseudo status reads back to the same reason. */
     ff_classify_input in3 = {.status = "5.0.911", .text = ""};
     assert_int_equal(ff_classify(rules, &in3, &d), FF_OK);

@@ -114,6 +114,31 @@ static void test_scopes(void **state)
     ff_rules_free(r);
 }
 
+/* NONE and "none" name what a bounce left out: the command, the enhanced status. */
+static void test_absent_conditions(void **state)
+{
+    (void)state;
+    ff_rules *r = NULL;
+    assert_int_equal(ff_rules_builtin(&r, NULL), FF_OK);
+    const char *mine = "[no-phase]\ncommand = NONE\nstatus = none x.0.0\ntext = qqq\n"
+                       "reason = onhold\n";
+    assert_int_equal(ff_rules_load_buffer(r, "m", mine, strlen(mine), NULL), FF_OK);
+    ff_decision d;
+    ff_classify_input bare = {.code = 550, .text = "qqq"};
+    assert_int_equal(ff_classify(r, &bare, &d), FF_OK);
+    assert_string_equal(d.rule, "no-phase");
+    ff_classify_input x00 = {.code = 550, .status = "5.0.0", .text = "qqq"};
+    assert_int_equal(ff_classify(r, &x00, &d), FF_OK);
+    assert_string_equal(d.rule, "no-phase");
+    ff_classify_input st = {.code = 550, .status = "5.1.1", .text = "qqq"};
+    assert_int_equal(ff_classify(r, &st, &d), FF_OK);
+    assert_string_not_equal(d.rule, "no-phase");
+    ff_classify_input cmd = {.code = 550, .text = "qqq", .command = "RCPT"};
+    assert_int_equal(ff_classify(r, &cmd, &d), FF_OK);
+    assert_string_not_equal(d.rule, "no-phase");
+    ff_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_user_rules_win),
         cmocka_unit_test(test_scopes),
+        cmocka_unit_test(test_absent_conditions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
