@@ -193,18 +193,32 @@ static const ff_hit *hit_for(const ff_hits *h, const char *rcpt)
     return h->n == 1 ? &h->v[0] : NULL;
 }
 
-/* A status worth more than the DSN's: the DSN says only X.0.0 (or nothing) and the
- * diagnostic names a precise one. */
+/* The status the remote server itself gave, found in the diagnostic: the last one that is
+ * not X.0.0, because relays put their own generic code in front of the one they quote
+ * ("5.1.0 - Unknown address error 550-'5.2.2 ... Mailbox Full'"). "" when none. */
+static void diagnostic_status(const char *d, char out[FF_STATUS_MAX])
+{
+    out[0] = '\0';
+    size_t len = strlen(d), off = 0;
+    char found[FF_STATUS_MAX];
+    long at;
+    while (off < len && (at = ff_status_find(d + off, len - off, found)) >= 0) {
+        if (strcmp(found + 1, ".0.0") != 0)
+            memcpy(out, found, FF_STATUS_MAX);
+        off += (size_t)at + strlen(found);
+    }
+}
+
+/* A status worth more than the DSN's: the reporting MTA writes Status: from its own
+ * reading of the reply, often a generic X.0.0 or a guess, while the diagnostic carries the
+ * code the receiving server chose. */
 static void better_status(ff_bounce_record *r)
 {
     if (!r->diagnostic)
         return;
-    bool generic = !r->status[0] || strcmp(r->status + 1, ".0.0") == 0;
-    if (!generic)
-        return;
     char found[FF_STATUS_MAX];
-    if (ff_status_find(r->diagnostic, strlen(r->diagnostic), found) >= 0 &&
-        strcmp(found + 1, ".0.0") != 0)
+    diagnostic_status(r->diagnostic, found);
+    if (found[0] && (!r->status[0] || found[0] == r->status[0]))
         memcpy(r->status, found, sizeof r->status);
 }
 

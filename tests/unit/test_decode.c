@@ -98,6 +98,23 @@ static void test_dsn_two_recipients(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Relays write their own generic or guessed Status:; the receiver's code in the diagnostic
+ * wins, the last specific one when the relay quotes it after its own. */
+static void test_status_from_diagnostic(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-relay-quoted.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "full@example.org");
+    assert_string_equal(b.recs[0].status, "5.2.2");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_MAILBOXFULL);
+    assert_string_equal(b.recs[1].status, "5.7.1");
+    assert_int_equal(b.recs[1].decision.reason, FF_REASON_BLOCKED);
+    assert_int_not_equal(b.recs[1].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+}
+
 static void test_global_dsn(void **state)
 {
     (void)state;
@@ -191,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dsn_two_recipients),
         cmocka_unit_test(test_global_dsn),
+        cmocka_unit_test(test_status_from_diagnostic),
         cmocka_unit_test(test_arf),
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),
