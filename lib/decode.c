@@ -151,10 +151,33 @@ static void rec_returned(ff_bounce_record *r, const returned *o)
         r->auth_results = strdup(line);
 }
 
+/* The SMTP command a diagnostic names in so many words ("after RCPT command", Yahoo's
+ * "[RCPT_TO]", "in reply to end of DATA command"), for records whose format said none.
+ * Only explicit phrases: a bare "data" or "mail" in prose proves nothing. */
+static const char *explicit_command(const char *d)
+{
+    static const struct {
+        const char *phrase, *name;
+    } said[] = {
+        {"end of data", "."},   {"after DATA", "DATA"}, {"DATA command", "DATA"},
+        {"RCPT TO", "RCPT"},    {"RCPT_TO", "RCPT"},    {"RCPT command", "RCPT"},
+        {"MAIL FROM", "MAIL"},  {"MAIL_FROM", "MAIL"},  {"MAIL command", "MAIL"},
+    };
+    for (size_t i = 0; i < sizeof said / sizeof said[0]; i++)
+        if (ff_memcasemem(d, strlen(d), said[i].phrase) != NULL)
+            return said[i].name;
+    return NULL;
+}
+
 /* The classifier's verdict on a record, and the record's status filled from it when
  * the bounce carried none. */
 static void rec_classify(const struct ff_rules *rules, ff_bounce_record *r)
 {
+    if (!r->command && r->diagnostic) {
+        const char *c = explicit_command(r->diagnostic);
+        if (c)
+            r->command = strdup(c); /* NULL on ENOMEM: classified without it */
+    }
     ff_classify_input in = {.code = r->code, .status = r->status, .text = r->diagnostic,
                             .command = r->command, .remote_host = r->remote_mta,
                             .recipient = r->recipient, .dsn_action = r->dsn_action};

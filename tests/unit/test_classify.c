@@ -80,6 +80,8 @@ static const row table[] = {
      "hard", "hold", NULL, NULL},
     {"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume "
      "or user complaints", "MAIL", "badreputation", "soft", "throttle", NULL, NULL},
+    {"550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.7 weren't sent.", "MAIL",
+     "blocked", "hard", "hold", "sender", NULL},
     /* X.2.1 with "User unknown" at RCPT: the directory says no such mailbox */
     {"550 5.2.1 <a@example.org>... User Unknown", "RCPT", "userunknown", "hard", "suppress",
      NULL, NULL},

@@ -105,13 +105,17 @@ static void test_status_from_diagnostic(void **state)
     (void)state;
     ff_bounce b;
     assert_int_equal(decode_file("dsn-relay-quoted.eml", &b, NULL), FF_OK);
-    assert_int_equal(b.n, 2);
+    assert_int_equal(b.n, 3);
     assert_string_equal(b.recs[0].recipient, "full@example.org");
     assert_string_equal(b.recs[0].status, "5.2.2");
     assert_int_equal(b.recs[0].decision.reason, FF_REASON_MAILBOXFULL);
     assert_string_equal(b.recs[1].status, "5.7.1");
     assert_int_equal(b.recs[1].decision.reason, FF_REASON_BLOCKED);
     assert_int_not_equal(b.recs[1].decision.action, FF_ACTION_SUPPRESS);
+    /* No format said which command; the diagnostic does, and "User unknown" at RCPT with
+     * X.2.1 is a dead address, not a disabled one. */
+    assert_string_equal(b.recs[2].command, "RCPT");
+    assert_int_equal(b.recs[2].decision.reason, FF_REASON_USERUNKNOWN);
     ff_bounce_clear(&b);
 }
 
