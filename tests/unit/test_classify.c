@@ -82,6 +82,20 @@ static const row table[] = {
      "or user complaints", "MAIL", "badreputation", "soft", "throttle", NULL, NULL},
     {"550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.7 weren't sent.", "MAIL",
      "blocked", "hard", "hold", "sender", NULL},
+    /* Orange / La Poste decide by the number in their code, whatever the words */
+    {"550 5.5.0 Le compte du destinataire est bloque. The recipient account is blocked. "
+     "LPN007_426", "RCPT", "suspend", "hard", "suppress", NULL, NULL},
+    {"550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", ".", "spamdetected", "hard", NULL,
+     NULL, NULL},
+    {"421 mwinf5c79 ME Trop de connexions. Too many connections, slow down. OFR005_104 [104]",
+     "CONN", "toomanyconn", "soft", "throttle", NULL, NULL},
+    /* the envelope sender's status, whatever the words say about domains */
+    {"550 5.1.7 No such domain", "MAIL", "rejected", "hard", NULL, "sender", NULL},
+    /* a local delivery program failed after the MTA accepted the mail */
+    {"procmail: Couldn't create \"/var/spool/mail/a\": No such user", NULL, "mailererror",
+     NULL, NULL, NULL, NULL},
+    {"550 5.1.1 RCP-P2 Refused due to recipient preferences", "RCPT", "filtered", "hard", NULL,
+     NULL, NULL},
     /* X.2.1 with "User unknown" at RCPT: the directory says no such mailbox */
     {"550 5.2.1 <a@example.org>... User Unknown", "RCPT", "userunknown", "hard", "suppress",
      NULL, NULL},
