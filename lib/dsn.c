@@ -42,6 +42,7 @@ typedef struct parser {
     ff_dsn_recipient *cur; /* the open recipient group, NULL between groups */
     size_t cap;
     size_t known;          /* DSN fields recognised */
+    bool final_first;      /* the open group gave Final-Recipient before Action */
     bool oom;
 } parser;
 
@@ -300,13 +301,15 @@ static enum rf rcpt_field(const char *name)
 }
 
 /* Does this field, arriving in the open group, start the next one? A group holds each of
- * these once; Original-Recipient after an Action belongs to a group written
- * Original-first (sendmail's order) that follows without a blank line. */
-static bool starts_next(const ff_dsn_recipient *r, enum rf f)
+ * these once; Original-Recipient after Final-Recipient and Action, in that order, belongs
+ * to a group written Original-first (sendmail's order) that follows without a blank line.
+ * A group that begins with Action (Amazon SES: Action, Final-, Original-Recipient) keeps it. */
+static bool starts_next(const parser *p, const ff_dsn_recipient *r, enum rf f)
 {
     switch (f) {
     case RF_FINAL: return r->final_recipient != NULL;
-    case RF_ORIG: return r->original_recipient != NULL || r->action != NULL;
+    case RF_ORIG:
+        return r->original_recipient != NULL || (r->action != NULL && p->final_first);
     case RF_ACTION: return r->action != NULL;
     case RF_STATUS: return r->status[0] != '\0';
     default: return false;
@@ -351,10 +354,14 @@ static void field_done(parser *p, pending *f)
         return;
     p->known++;
     ff_dsn_recipient *r = p->cur;
-    if (r == NULL || starts_next(r, rf))
+    if (r == NULL || starts_next(p, r, rf)) {
         r = group_open(p);
+        p->final_first = false;
+    }
     if (r == NULL)
         return;
+    if (rf == RF_ACTION && r->final_recipient != NULL)
+        p->final_first = true;
     switch (rf) {
     case RF_FINAL: set_addr(p, &r->final_recipient, &r->final_type, v, n); break;
     case RF_ORIG: set_addr(p, &r->original_recipient, &r->original_type, v, n); break;

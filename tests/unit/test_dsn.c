@@ -50,6 +50,35 @@ static void test_missing_blank_lines(void **state)
     ff_dsn_clear(&d);
 }
 
+/* Field order inside a group varies: Amazon SES writes Action first, then Final- and
+ * Original-Recipient; sendmail writes Original-Recipient first and may omit the blank line
+ * before the next group. Both must give one group per recipient. */
+static void test_field_orders(void **state)
+{
+    (void)state;
+    const char *ses = "Reporting-MTA: dns; in.example\n\nAction: failed\n"
+                      "Final-Recipient: rfc822; a@example.org\n"
+                      "Original-Recipient: rfc822; a@example.org\n"
+                      "Diagnostic-Code: smtp; 550 5.1.1 Mailbox does not exist\nStatus: 5.1.1\n";
+    ff_dsn d;
+    assert_int_equal(ff_dsn_parse(ses, strlen(ses), &d, NULL), FF_OK);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.rcpts[0].action, "failed");
+    assert_string_equal(d.rcpts[0].status, "5.1.1");
+    assert_non_null(d.rcpts[0].diagnostic);
+    ff_dsn_clear(&d);
+    const char *sm = "Reporting-MTA: dns; out.example\n\n"
+                     "Original-Recipient: rfc822; a@example.org\n"
+                     "Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\n"
+                     "Original-Recipient: rfc822; b@example.org\n"
+                     "Final-Recipient: rfc822; b@example.org\nAction: failed\nStatus: 5.2.2\n";
+    assert_int_equal(ff_dsn_parse(sm, strlen(sm), &d, NULL), FF_OK);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.rcpts[1].original_recipient, "b@example.org");
+    assert_string_equal(d.rcpts[1].status, "5.2.2");
+    ff_dsn_clear(&d);
+}
+
 static void test_utf8_and_bad(void **state)
 {
     (void)state;
@@ -75,6 +104,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_missing_blank_lines),
+        cmocka_unit_test(test_field_orders),
         cmocka_unit_test(test_utf8_and_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
