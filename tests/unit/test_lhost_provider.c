@@ -1,4 +1,4 @@
-/* test_lhost_provider.c - provider scanners on invented notices: Google Groups */
+/* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -50,8 +50,68 @@ static void test_googlegroups(void **state)
     ff_rules_free(r);
 }
 
+static void decode_one(const char *name, ff_bounce *b)
+{
+    ff_rules *r;
+    assert_int_equal(ff_rules_builtin(&r, NULL), FF_OK);
+    size_t len;
+    char *m = slurp(name, &len);
+    assert_int_equal(ff_decode(r, m, len, b, NULL), FF_OK);
+    free(m);
+    ff_rules_free(r);
+}
+
+/* The current layout: the receiving server's reply after "The response was:", folded. */
+static void test_gmail_response(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("gmail-response.eml", &b);
+    assert_string_equal(b.format, "gmail");
+    assert_int_equal(b.n, 1); /* other@example.net is in the returned message only */
+    assert_string_equal(b.recs[0].recipient, "gone@example.org");
+    assert_string_equal(b.recs[0].diagnostic, "550 5.1.1 <gone@example.org>: Recipient address "
+                                              "rejected: User unknown in virtual mailbox table");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_int_equal(b.recs[0].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+}
+
+/* No reply quoted: Google's own sentence is the diagnostic, and it is a verdict. */
+static void test_gmail_own_words(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("gmail-notfound.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "nobody@example.it");
+    assert_non_null(strstr(b.recs[0].diagnostic, "address couldn't be found"));
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    ff_bounce_clear(&b);
+}
+
+/* The older layout: an indented list under "Delivery to the following recipient"; a
+ * delay warning reports the recipient as delayed, never as a failure to suppress. */
+static void test_gmail_old_delayed(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("gmail-delayed-old.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "slow@example.com");
+    assert_string_equal(b.recs[0].dsn_action, "delayed");
+    assert_non_null(strstr(b.recs[0].diagnostic, "has been delayed"));
+    assert_non_null(strstr(b.recs[0].diagnostic, "retried for 2 more day"));
+    assert_int_not_equal(b.recs[0].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups),
+                                       cmocka_unit_test(test_gmail_response),
+                                       cmocka_unit_test(test_gmail_own_words),
+                                       cmocka_unit_test(test_gmail_old_delayed)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

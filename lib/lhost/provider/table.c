@@ -2,6 +2,7 @@
 #include "lhost.h"
 
 extern const ff_lhost ff_lhost_googlegroups;
+extern const ff_lhost ff_lhost_gmail;
 
-const ff_lhost *const ff_lhost_providers[] = {&ff_lhost_googlegroups, NULL};
-const size_t ff_lhost_nproviders = 1;
+const ff_lhost *const ff_lhost_providers[] = {&ff_lhost_googlegroups, &ff_lhost_gmail, NULL};
+const size_t ff_lhost_nproviders = 2;
