@@ -55,6 +55,16 @@ static bool take(ff_arf *a, const char *name, size_t nl, const char *v, size_t v
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (strlen(fields[i].name) != nl || strncasecmp(name, fields[i].name, nl) != 0)
             continue;
+        /* every complainant is kept; out of memory only shortens the list */
+        if (fields[i].f == F_RCPTTO && a->nrcpt_to < FF_ARF_RCPT_MAX) {
+            char **list = realloc(a->rcpt_to, (a->nrcpt_to + 1) * sizeof *list);
+            if (list) {
+                a->rcpt_to = list;
+                list[a->nrcpt_to] = ff_dsn_addr_decode(v, vl, NULL);
+                if (list[a->nrcpt_to])
+                    a->nrcpt_to++;
+            }
+        }
         char **s = slot(a, fields[i].f);
         if (*s)
             return true;
@@ -129,4 +139,9 @@ void ff_arf_clear(ff_arf *a)
         free(*s);
         *s = NULL;
     }
+    for (size_t i = 0; i < a->nrcpt_to; i++)
+        free(a->rcpt_to[i]);
+    free(a->rcpt_to);
+    a->rcpt_to = NULL;
+    a->nrcpt_to = 0;
 }

@@ -320,29 +320,32 @@ static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_
         ff_arf_clear(&a);
         return st == FF_EPARSE ? FF_ENOTFOUND : st;
     }
-    size_t cap = 0;
-    ff_bounce_record *r = rec_push(b, &cap);
-    if (!r) {
-        ff_arf_clear(&a);
-        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    char *text = m->text && *m->text ? ff_unfold(m->text, strlen(m->text)) : NULL;
+    /* One record per complainant: the report's Original-Rcpt-To fields, else the returned
+     * message's To. */
+    size_t n = a.nrcpt_to ? a.nrcpt_to : 1, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        ff_bounce_record *r = rec_push(b, &cap);
+        if (!r) {
+            if (b->n >= RECORDS_MAX)
+                break;
+            free(text);
+            ff_arf_clear(&a);
+            return ff_error_set(err, FF_ENOMEM, "out of memory");
+        }
+        if (a.nrcpt_to)
+            r->recipient = strdup(a.rcpt_to[i]);
+        else if (o->to)
+            r->recipient = ff_addr_dup(o->to, strlen(o->to));
+        r->feedback_type = dup0(a.feedback_type ? a.feedback_type : "abuse");
+        r->date = dup0(a.arrival_date);
+        r->reporting_mta = dup0(a.reporting_mta);
+        r->diagnostic = dup0(text);
+        r->format = "arf";
+        rec_returned(r, o);
+        ff_classify_known(FF_REASON_FEEDBACK, FF_CLASS_NONE, "arf", &r->decision);
     }
-    /* The complainant: the report's Original-Rcpt-To, else the returned message's To. */
-    if (a.original_rcpt_to)
-        r->recipient = strdup(a.original_rcpt_to);
-    else if (o->to)
-        r->recipient = ff_addr_dup(o->to, strlen(o->to));
-    r->feedback_type = dup0(a.feedback_type ? a.feedback_type : "abuse");
-    r->date = dup0(a.arrival_date);
-    r->reporting_mta = dup0(a.reporting_mta);
-    r->diagnostic = dup0(m->text && *m->text ? m->text : NULL);
-    if (r->diagnostic) {
-        char *u = ff_unfold(r->diagnostic, strlen(r->diagnostic));
-        free(r->diagnostic);
-        r->diagnostic = u;
-    }
-    r->format = "arf";
-    rec_returned(r, o);
-    ff_classify_known(FF_REASON_FEEDBACK, FF_CLASS_NONE, "arf", &r->decision);
+    free(text);
     ff_arf_clear(&a);
     b->format = "arf";
     return FF_OK;

@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 #define FF_ARF_MAX (1024u * 1024)
+#define FF_ARF_RCPT_MAX 1000 /* Original-Rcpt-To fields kept; a report names a handful */
 
 /* Every char * is owned, NUL-terminated, NULL when the report does not carry it. */
 typedef struct ff_arf {
@@ -27,6 +28,9 @@ typedef struct ff_arf {
     char *version;
     char *original_mail_from; /* address only */
     char *original_rcpt_to;   /* address only (the first, when several) */
+    char **rcpt_to;           /* every Original-Rcpt-To in order (one report may cover a
+                                 message several recipients complained about) */
+    size_t nrcpt_to;
     char *arrival_date;
     char *source_ip;
     char *reported_domain;

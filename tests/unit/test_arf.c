@@ -33,6 +33,23 @@ static void test_report(void **state)
     ff_arf_clear(&a);
 }
 
+/* One report may name every recipient who complained about the same message. */
+static void test_several_complainants(void **state)
+{
+    (void)state;
+    const char *r = "Feedback-Type: abuse\nOriginal-Rcpt-To: a@example.com\n"
+                    "Original-Rcpt-To: <b@example.org>\nOriginal-Rcpt-To: c@example.net\n";
+    ff_arf a;
+    assert_int_equal(ff_arf_parse(r, strlen(r), &a, NULL), FF_OK);
+    assert_string_equal(a.original_rcpt_to, "a@example.com");
+    assert_int_equal(a.nrcpt_to, 3);
+    assert_string_equal(a.rcpt_to[1], "b@example.org");
+    assert_string_equal(a.rcpt_to[2], "c@example.net");
+    ff_arf_clear(&a);
+    assert_null(a.rcpt_to);
+    assert_int_equal(a.nrcpt_to, 0);
+}
+
 static void test_autoreply(void **state)
 {
     (void)state;
@@ -65,6 +82,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_several_complainants),
         cmocka_unit_test(test_autoreply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

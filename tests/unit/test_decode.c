@@ -143,6 +143,14 @@ static void test_arf(void **state)
     assert_int_equal(b.recs[0].decision.reason, FF_REASON_FEEDBACK);
     assert_int_equal(b.recs[0].decision.action, FF_ACTION_SUPPRESS);
     ff_bounce_clear(&b);
+    /* a report naming two complainants gives two records, in the report's order */
+    assert_int_equal(decode_file("arf-two.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "angry@example.net");
+    assert_string_equal(b.recs[1].recipient, "furious@example.org");
+    assert_int_equal(b.recs[1].decision.reason, FF_REASON_FEEDBACK);
+    assert_string_equal(b.recs[1].message_id, "<offer-9@sender.example>");
+    ff_bounce_clear(&b);
 }
 
 static void test_vacation(void **state)
