@@ -315,9 +315,14 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
     ff_rules_query q = {.code = code, .status = status, .text = text, .text_len = tlen,
                         .command = in->command, .provider = prov};
     ff_rules_hit hit;
-    bool matched = ff_rules_match(rules, &q, &hit) == FF_OK;
+    /* A success is a success whatever its words: rules describe failures, and a 2.6.0 must
+     * not read as the content error X.6 would be in a 5xx. */
+    bool success = (code >= 200 && code < 300) || (status && status[0] == '2') ||
+                   same(in->dsn_action, "delivered") || same(in->dsn_action, "relayed") ||
+                   same(in->dsn_action, "expanded");
+    bool matched = !success && ff_rules_match(rules, &q, &hit) == FF_OK;
     ff_reason r = matched ? hit.reason : FF_REASON_UNDEFINED;
-    if (!matched && same(in->dsn_action, "delivered"))
+    if (success)
         r = FF_REASON_DELIVERED;
     if (!matched && same(in->dsn_action, "delayed"))
         r = FF_REASON_EXPIRED;

@@ -1,4 +1,5 @@
-/* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail */
+/* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail,
+ * Amazon SES */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -107,11 +108,50 @@ static void test_gmail_old_delayed(void **state)
     ff_bounce_clear(&b);
 }
 
+/* SES inside SNS: one record per bounced recipient; SES's own subtype when the receiver
+ * said nothing. */
+static void test_amazonses(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("amazonses-sns-bounce.eml", &b);
+    assert_string_equal(b.format, "amazonses");
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "gone@example.org");
+    assert_string_equal(b.recs[0].diagnostic, "550 5.1.1 <gone@example.org>: User unknown");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(b.recs[1].recipient, "held@example.net");
+    assert_string_equal(b.recs[1].diagnostic, "Amazon SES Permanent bounce (General)");
+    ff_bounce_clear(&b);
+
+    decode_one("amazonses-suppressed.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_SUPPRESSED);
+    assert_int_equal(b.recs[0].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+
+    /* a folded JSON line (a break and a blank inside a string) is joined back */
+    decode_one("amazonses-events.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "angry@example.com");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_FEEDBACK);
+    ff_bounce_clear(&b);
+
+    decode_one("amazonses-delivery.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].dsn_action, "delivered");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_DELIVERED);
+    assert_int_equal(b.recs[0].decision.action, FF_ACTION_NONE);
+    ff_bounce_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups),
                                        cmocka_unit_test(test_gmail_response),
                                        cmocka_unit_test(test_gmail_own_words),
-                                       cmocka_unit_test(test_gmail_old_delayed)};
+                                       cmocka_unit_test(test_gmail_old_delayed),
+                                       cmocka_unit_test(test_amazonses)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

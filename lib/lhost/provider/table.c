@@ -3,6 +3,8 @@
 
 extern const ff_lhost ff_lhost_googlegroups;
 extern const ff_lhost ff_lhost_gmail;
+extern const ff_lhost ff_lhost_amazonses;
 
-const ff_lhost *const ff_lhost_providers[] = {&ff_lhost_googlegroups, &ff_lhost_gmail, NULL};
-const size_t ff_lhost_nproviders = 2;
+const ff_lhost *const ff_lhost_providers[] = {&ff_lhost_googlegroups, &ff_lhost_gmail,
+                                             &ff_lhost_amazonses, NULL};
+const size_t ff_lhost_nproviders = 3;
