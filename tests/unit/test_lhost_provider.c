@@ -1,5 +1,5 @@
 /* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail,
- * Amazon SES */
+ * Amazon SES, and the plain notices of notice.c (KDDI, EZweb, 1&1, Verizon, Zoho) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -146,12 +146,57 @@ static void test_amazonses(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Plain notices: the address alone or after a phrase, the reason in a sentence. */
+static void test_notices(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("notice-kddi.eml", &b);
+    assert_string_equal(b.format, "kddi");
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "full@mail.dion.ne.jp");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_MAILBOXFULL);
+    ff_bounce_clear(&b);
+
+    decode_one("notice-ezweb.eml", &b);
+    assert_string_equal(b.format, "ezweb");
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "someone@hotmail.example");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_BLOCKED); /* SC-001 decides */
+    ff_bounce_clear(&b);
+
+    decode_one("notice-einsundeins.eml", &b);
+    assert_string_equal(b.format, "einsundeins");
+    assert_int_equal(b.n, 1); /* the returned header's To: is not read */
+    assert_string_equal(b.recs[0].recipient, "big@example.de");
+    assert_non_null(strstr(b.recs[0].diagnostic, "Mail size limit exceeded"));
+    assert_null(strstr(b.recs[0].diagnostic, "permanent error"));
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_MESGTOOBIG);
+    ff_bounce_clear(&b);
+
+    decode_one("notice-verizon.eml", &b);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "5550100@vzwpix.com");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    ff_bounce_clear(&b);
+
+    decode_one("notice-zoho.eml", &b);
+    assert_string_equal(b.format, "zoho");
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "gone@example.org");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(b.recs[1].recipient, "far@example.net");
+    assert_int_equal(b.recs[1].decision.reason, FF_REASON_EXPIRED);
+    ff_bounce_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups),
                                        cmocka_unit_test(test_gmail_response),
                                        cmocka_unit_test(test_gmail_own_words),
                                        cmocka_unit_test(test_gmail_old_delayed),
-                                       cmocka_unit_test(test_amazonses)};
+                                       cmocka_unit_test(test_amazonses),
+                                       cmocka_unit_test(test_notices)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
