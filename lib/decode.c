@@ -14,7 +14,9 @@
  *      human-readable part, read by the scanner of the MTA that wrote it;
  *   3. the human-readable bounce of a known MTA, provider or gateway (lib/lhost/): the
  *      first scanner that recognises the message and finds recipients wins;
- *   4. an automatic reply (autoreply.c): reason vacation, never a bounce.
+ *   4. a delivery-status part that names nobody: one record about the returned
+ *      message's recipient, since the structure alone says it bounced;
+ *   5. an automatic reply (autoreply.c): reason vacation, never a bounce.
  *
  *   Auto-replies come last because bounces are auto-submitted too: a scanner that finds
  *   failed recipients is stronger evidence than an Auto-Submitted header.
@@ -94,6 +96,25 @@ static void returned_read(const char *h, size_t len, returned *r, bool quoted)
 static char *dup0(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+/* The one address the returned message was sent to, for a bounce that fails without
+ * naming its recipient (a DSN without recipient groups, a connection failure that names
+ * only the host). NULL when its To is unknown or names several different addresses: which
+ * of them failed is then anyone's guess. Caller frees. */
+static char *returned_rcpt(const returned *o)
+{
+    if (!o->to)
+        return NULL;
+    size_t len = strlen(o->to), off, an, off2, an2;
+    if (!ff_addr_find(o->to, len, &off, &an))
+        return NULL;
+    /* '"a@example.org" <a@example.org>' names one address twice */
+    for (size_t p = off + an; p < len && ff_addr_find(o->to + p, len - p, &off2, &an2);
+         p += off2 + an2)
+        if (an2 != an || strncasecmp(o->to + off, o->to + p + off2, an) != 0)
+            return NULL;
+    return ff_addr_dup(o->to + off, an);
 }
 
 static ff_bounce_record *rec_push(ff_bounce *b, size_t *cap)
@@ -365,7 +386,7 @@ static ff_status from_lhost(const struct ff_rules *rules, const ff_mail *m, cons
         ff_bounce_record *r = rec_push(b, &cap);
         if (!r)
             break;
-        r->recipient = dup0(h->recipient);
+        r->recipient = h->recipient ? strdup(h->recipient) : returned_rcpt(o);
         r->original_recipient = dup0(h->original_recipient);
         r->dsn_action = dup0(h->dsn_action ? h->dsn_action : "failed");
         memcpy(r->status, h->status, sizeof r->status);
@@ -385,6 +406,38 @@ static ff_status from_lhost(const struct ff_rules *rules, const ff_mail *m, cons
     if (b->n == 0)
         return ff_error_set(err, FF_ENOMEM, "out of memory");
     b->format = lh->name;
+    return FF_OK;
+}
+
+/* A delivery-status part without recipient groups (Postfix's "Delivery report
+ * unavailable") that no scanner could read either: the message is a bounce all the same,
+ * so it yields one record about the returned message's recipient, with the reporting MTA
+ * and nothing else. Without a returned recipient there is nobody to record. */
+static ff_status from_bare_dsn(const struct ff_rules *rules, const ff_mail *m,
+                               const returned *o, ff_bounce *b, ff_error *err)
+{
+    char *rcpt = returned_rcpt(o);
+    if (!rcpt)
+        return FF_ENOTFOUND;
+    size_t cap = 0;
+    ff_bounce_record *r = rec_push(b, &cap);
+    if (!r) {
+        free(rcpt);
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    }
+    r->recipient = rcpt;
+    ff_dsn d;
+    if (ff_dsn_parse(m->dsn, m->dsn_len, &d, NULL) == FF_OK) {
+        r->reporting_mta = dup0(d.reporting_mta);
+        r->date = dup0(d.arrival_date);
+    }
+    ff_dsn_clear(&d);
+    if (!r->date)
+        r->date = dup0(ff_mail_header(m, "Date"));
+    r->format = "rfc3464";
+    rec_returned(r, o);
+    rec_classify(rules, r);
+    b->format = "rfc3464";
     return FF_OK;
 }
 
@@ -457,6 +510,8 @@ ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
     }
     if (st == FF_ENOTFOUND)
         st = from_lhost(rules, &m, &o, out, err);
+    if (st == FF_ENOTFOUND && m.dsn)
+        st = from_bare_dsn(rules, &m, &o, out, err);
     if (st == FF_ENOTFOUND)
         st = from_autoreply(&m, &o, out, err);
     if (st == FF_ENOTFOUND) {

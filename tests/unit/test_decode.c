@@ -184,6 +184,26 @@ static void test_text_bounces(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Bounces that fail without naming the recipient: the returned message's To names it. */
+static void test_recipient_from_returned(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-bare.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "reader@example.org");
+    assert_string_equal(b.recs[0].reporting_mta, "mta.example.net");
+    assert_string_equal(b.recs[0].message_id, "<spring-1@example.com>");
+    ff_bounce_clear(&b);
+    assert_int_equal(decode_file("sendmail-v5-host.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.format, "sendmail");
+    assert_string_equal(b.recs[0].recipient, "reader@example.org");
+    assert_string_equal(b.recs[0].remote_mta, "mx.example.org");
+    assert_int_equal(b.recs[0].code, 421);
+    ff_bounce_clear(&b);
+}
+
 static void test_not_bounce_and_broken(void **state)
 {
     (void)state;
@@ -224,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_arf),
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),
+        cmocka_unit_test(test_recipient_from_returned),
         cmocka_unit_test(test_not_bounce_and_broken),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

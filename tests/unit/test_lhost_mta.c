@@ -68,6 +68,11 @@ static const struct row rows[] = {
          "554 <ben@example.net>... 550 Host unknown (Authoritative answer from name server)",
          "", NULL, NULL, "failed", 550, NULL},
     }},
+    /* The connection failed: the host is named, the recipient is not. */
+    {"sendmail-v5-host.eml", "sendmail", 1, {
+        {NULL, "421 mx.example.org (smtp)... Deferred: Connection refused by mx.example.org",
+         "", NULL, "mx.example.org", "failed", 421, NULL},
+    }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "

@@ -19,7 +19,12 @@
  * line turns many replies into "User unknown". V5 has only the transcript. The list's
  * title gives the action: "permanent fatal errors" failed, "transient non-fatal errors"
  * (the warning after some hours) delayed, "successful delivery notifications" delivered.
+ *
+ * When the connection itself failed, V5 names only the host ("421 example.org (smtp)...
+ * Deferred: Connection timed out"): the text then has a failure and no address, so the
+ * hit carries no recipient and decode.c takes it from the returned message.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +62,8 @@ typedef struct session {
     bool reply_open;      /* the last line was a "<<<" line */
     bool quit;            /* after ">>> QUIT": the replies that follow are ignored */
     bool done[SM_TRACK];  /* recipients the transcript ended on their own line */
+    const char *host_outcome; /* the first "HOST (smtp)... text" line, and its length */
+    size_t host_outcome_n;
 } session;
 
 static ff_hit *find(ff_hits *out, size_t first, const char *addr)
@@ -108,6 +115,34 @@ static bool outcome(const char *l, size_t n)
     if (dots == NULL && n >= 3 && memcmp(l + n - 3, "...", 3) == 0)
         dots = l + n - 3;
     return dots != NULL && memchr(l, '@', (size_t)(dots - l)) != NULL;
+}
+
+/* "[421 ]example.org (smtp)... text": sendmail's word on a host, which V5 writes when the
+ * connection failed and no recipient was tried. A local name ("user... Deferred") or a
+ * program ("\"|procmail\"... Service unavailable") is no host. */
+static bool host_outcome(const char *l, size_t n)
+{
+    const char *dots = ff_memcasemem(l, n, ") ... ");
+    if (dots == NULL)
+        dots = ff_memcasemem(l, n, ")... ");
+    if (dots == NULL)
+        return false;
+    const char *open = dots;
+    while (open > l && *open != '(')
+        open--;
+    if (open < l + 2 || open[-1] != ' ')
+        return false;
+    const char *h = open - 1;
+    while (h > l && h[-1] != ' ')
+        h--;
+    bool dot = false;
+    for (const char *p = h; p < open - 1; p++) {
+        if (*p == '.')
+            dot = true;
+        else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '[' && *p != ']')
+            return false;
+    }
+    return dot;
 }
 
 static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const char *l,
@@ -190,6 +225,10 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
     if (ff_memcasemem(l, n, "... ") != NULL) {
         /* "550 example.org (smtp)... 550 Host unknown": sendmail about another host, so
          * the session above no longer speaks for the recipients below */
+        if (ss->host_outcome == NULL && host_outcome(l, n)) {
+            ss->host_outcome = l;
+            ss->host_outcome_n = n;
+        }
         free(ss->host);
         ss->host = NULL;
         ss->command = NULL;
@@ -200,6 +239,28 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         *local = l;
         *local_n = n;
     }
+    return st;
+}
+
+/* A failure about a host and no recipient named anywhere: one hit without a recipient,
+ * whose diagnostic is the line and whose remote MTA is the host it names. */
+static ff_status host_only(ff_hits *out, const session *ss, bool delayed)
+{
+    const char *l = ss->host_outcome;
+    size_t n = ss->host_outcome_n;
+    ff_hit *h = ff_hits_push(out);
+    if (h == NULL)
+        return FF_ENOMEM;
+    ff_status st = mta_set_diag(h, l, n);
+    /* "421 example.org (smtp)...": the host follows the reply code */
+    size_t skip = mta_code_find(l, n < 4 ? n : 4) != 0 ? 3 : 0;
+    while (skip < n && l[skip] == ' ')
+        skip++;
+    if (st == FF_OK)
+        st = mta_set_host(h, l + skip, n - skip);
+    if (st == FF_OK)
+        st = delayed ? mta_set(&h->dsn_action, "delayed", 7)
+                     : mta_set(&h->dsn_action, "failed", 6);
     return st;
 }
 
@@ -268,6 +329,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             st = delayed ? mta_set(&h->dsn_action, "delayed", 7)
                          : mta_set(&h->dsn_action, "failed", 6);
     }
+    if (st == FF_OK && out->n == first && ss.host_outcome != NULL)
+        st = host_only(out, &ss, delayed);
     free(ss.host);
     return st;
 }
