@@ -266,11 +266,11 @@ static void better_status(ff_bounce_record *r)
         memcpy(r->status, found, sizeof r->status);
 }
 
-static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const returned *o,
-                          ff_bounce *b, ff_error *err)
+static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const char *dsn,
+                          size_t dsn_len, const returned *o, ff_bounce *b, ff_error *err)
 {
     ff_dsn d;
-    ff_status st = ff_dsn_parse(m->dsn, m->dsn_len, &d, err);
+    ff_status st = ff_dsn_parse(dsn, dsn_len, &d, err);
     if (st != FF_OK) {
         ff_dsn_clear(&d);
         return st == FF_EPARSE ? FF_ENOTFOUND : st;
@@ -331,6 +331,43 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
     if (st == FF_OK)
         b->format = "rfc3464";
     return st;
+}
+
+/* Delivery-status fields that reached the text because the MIME structure around them
+ * broke (a bounce without its Content-Type header, a boundary line indented by a space):
+ * the block from the first line that starts with a DSN field up to the next line that
+ * looks like a boundary or a part header. It is found only when a Final-Recipient line
+ * starts a line in it; the returned message after it is not read. */
+static bool text_dsn(const char *t, size_t len, const char **blk, size_t *blk_len)
+{
+    static const char *const starts[] = {"Reporting-MTA:", "Original-Recipient:",
+                                         "Final-Recipient:"};
+    size_t pos = 0, n;
+    const char *l, *from = NULL, *end = t + len;
+    bool final = false;
+    while (t && ff_line_next(t, len, &pos, &l, &n)) {
+        if (!from) {
+            for (size_t i = 0; i < 3 && !from; i++)
+                if (ff_startswith_case(l, n, starts[i]))
+                    from = l;
+            if (!from)
+                continue;
+        }
+        const char *s = l;
+        size_t sn = n;
+        ff_trim(&s, &sn);
+        if (ff_startswith_case(s, sn, "--") || ff_startswith_case(s, sn, "Content-Type:")) {
+            end = l;
+            break;
+        }
+        if (ff_startswith_case(l, n, "Final-Recipient:"))
+            final = true;
+    }
+    if (!from || !final)
+        return false;
+    *blk = from;
+    *blk_len = (size_t)(end - from);
+    return true;
 }
 
 static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_error *err)
@@ -504,7 +541,14 @@ ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
     if (m.feedback)
         st = from_arf(&m, &o, out, err);
     if (st == FF_ENOTFOUND && m.dsn) {
-        st = from_dsn(rules, &m, &o, out, err);
+        st = from_dsn(rules, &m, m.dsn, m.dsn_len, &o, out, err);
+        if (st == FF_ENOTFOUND)
+            ff_bounce_clear(out);
+    }
+    const char *blk;
+    size_t blk_len;
+    if (st == FF_ENOTFOUND && !m.dsn && text_dsn(m.text, m.text_len, &blk, &blk_len)) {
+        st = from_dsn(rules, &m, blk, blk_len, &o, out, err);
         if (st == FF_ENOTFOUND)
             ff_bounce_clear(out);
     }

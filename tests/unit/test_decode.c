@@ -204,6 +204,30 @@ static void test_recipient_from_returned(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Delivery-status fields that the broken MIME around them left in the text are still read
+ * as a DSN: one record per group, status as the DSN gives it, the returned To not taken. */
+static void test_dsn_in_text(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-in-text.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.format, "rfc3464");
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "amy@example.org");
+    assert_string_equal(b.recs[0].status, "4.4.7");
+    assert_string_equal(b.recs[0].reporting_mta, "relay.example.net");
+    assert_string_equal(b.recs[1].recipient, "bo@example.org");
+    assert_string_equal(b.recs[1].dsn_action, "delayed");
+    ff_bounce_clear(&b);
+    assert_int_equal(decode_file("dsn-indented-boundary.eml", &b, NULL), FF_OK);
+    assert_string_equal(b.format, "rfc3464");
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "dee@example.org");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    ff_bounce_clear(&b);
+}
+
 static void test_not_bounce_and_broken(void **state)
 {
     (void)state;
@@ -245,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),
         cmocka_unit_test(test_recipient_from_returned),
+        cmocka_unit_test(test_dsn_in_text),
         cmocka_unit_test(test_not_bounce_and_broken),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
