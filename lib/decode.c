@@ -227,6 +227,13 @@ static const ff_lhost *scan(const ff_mail *m, ff_hits *hits)
     return NULL;
 }
 
+/* Whether s is one mail address and nothing else: local part, '@', domain. */
+static bool mailbox(const char *s)
+{
+    size_t len = strlen(s), off, an;
+    return ff_addr_find(s, len, &off, &an) && off == 0 && an == len;
+}
+
 static const ff_hit *hit_for(const ff_hits *h, const char *rcpt)
 {
     for (size_t i = 0; rcpt && i < h->n; i++)
@@ -290,6 +297,27 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
         }
         r->recipient = dup0(g->final_recipient ? g->final_recipient : g->original_recipient);
         r->original_recipient = dup0(g->original_recipient);
+        /* A Final-Recipient that is no mailbox (Exim's "|program" or "/file" it delivered
+         * to, sendmail's "@host" after a failed lookup) names what the MTA tried, not whom
+         * the sender wrote to: the Original-Recipient, else the address the text gives. */
+        if (r->recipient && !mailbox(r->recipient)) {
+            const char *better = NULL;
+            if (g->original_recipient && mailbox(g->original_recipient)) {
+                better = g->original_recipient;
+            } else {
+                if (!scanned) {
+                    lh = scan(m, &hits);
+                    scanned = true;
+                }
+                const ff_hit *h = lh ? hit_for(&hits, r->recipient) : NULL;
+                if (h && h->recipient && mailbox(h->recipient))
+                    better = h->recipient;
+            }
+            if (better) {
+                free(r->recipient);
+                r->recipient = strdup(better);
+            }
+        }
         r->dsn_action = dup0(g->action);
         memcpy(r->status, g->status, sizeof r->status);
         r->diagnostic = dup0(g->diagnostic);

@@ -228,6 +228,23 @@ static void test_dsn_in_text(void **state)
     ff_bounce_clear(&b);
 }
 
+/* A Final-Recipient that is no mailbox (a pipe Exim ran, sendmail's "@host") gives way to
+ * the address the human-readable part names. */
+static void test_recipient_not_mailbox(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-pipe-recipient.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "helpdesk@example.net");
+    ff_bounce_clear(&b);
+    assert_int_equal(decode_file("dsn-at-host-recipient.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "gil@example.org");
+    assert_string_equal(b.recs[0].status, "5.1.2");
+    ff_bounce_clear(&b);
+}
+
 static void test_not_bounce_and_broken(void **state)
 {
     (void)state;
@@ -270,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_text_bounces),
         cmocka_unit_test(test_recipient_from_returned),
         cmocka_unit_test(test_dsn_in_text),
+        cmocka_unit_test(test_recipient_not_mailbox),
         cmocka_unit_test(test_not_bounce_and_broken),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -73,6 +73,12 @@ static const struct row rows[] = {
         {NULL, "421 mx.example.org (smtp)... Deferred: Connection refused by mx.example.org",
          "", NULL, "mx.example.org", "failed", 421, NULL},
     }},
+    /* "name <addr>: reason": the bracketed address is the one Exim refused. */
+    {"exim-malformed.eml", "exim", 1, {
+        {"ben@example.net",
+         "malformed address: <ben@example.net> may not follow ann@example.com", "", NULL,
+         NULL, "failed", 0, NULL},
+    }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "

@@ -60,6 +60,18 @@ static bool transport_line(const char *l, size_t n)
            (n > 0 && (l[0] == '|' || l[0] == '/'));
 }
 
+/* How much of a recipient line "name <addr>: reason" comes before its '<': the address
+ * Exim found malformed is written after what precedes it ("a@example.com <b@example.net>:
+ * malformed address: <b@example.net> may not follow a@example.com"), and the bracketed
+ * one is the recipient. 0 when the line has no '<' before its reason. */
+static size_t lead_name(const char *l, size_t n)
+{
+    const char *colon = ff_memcasemem(l, n, ": ");
+    size_t span = colon ? (size_t)(colon - l) : n;
+    const char *lt = memchr(l, '<', span);
+    return lt ? (size_t)(lt - l) : 0;
+}
+
 /* Exim names a host as "NAME [IP]"; anything else after "host " is prose. */
 static bool named_host(const char *s)
 {
@@ -226,7 +238,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         if (transport_line(rl, rn))
             h = gen ? mta_hit_add(out, gen + 13, gen_n - 13, &st) : NULL;
         else
-            h = mta_hit_add(out, rl, rn, &st);
+            h = mta_hit_add(out, rl + lead_name(rl, rn), rn - lead_name(rl, rn), &st);
         if (h == NULL)
             continue;
         if (orig != NULL && (st = mta_set_original(h, orig, orig_n)) != FF_OK)
