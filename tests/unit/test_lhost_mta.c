@@ -79,6 +79,12 @@ static const struct row rows[] = {
          "malformed address: <ben@example.net> may not follow ann@example.com", "", NULL,
          NULL, "failed", 0, NULL},
     }},
+    /* A list that refuses a non-member: the list's address is the recipient. */
+    {"fml-not-member.eml", "fml", 1, {
+        {"garden@lists.example.org",
+         "You are not a member of this mailing list <garden@lists.example.org>.", "", NULL,
+         NULL, "failed", 0, NULL},
+    }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "
@@ -281,6 +287,10 @@ static void nothing(void **state)
         "                   The mail system\n\n<nobody>: no domain here\n",
         "From: postmaster@example.com\nSubject: Welcome aboard\n\n"
         "<help@example.com>: write to us any time.\n",
+        /* fml marks every post it relays; only its refusal titles make a bounce */
+        "From: garden-admin@lists.example.org\nX-MLServer: fml [fml 4.0.3]\n"
+        "List-Post: <mailto:garden@lists.example.org>\nSubject: [garden:00012] seeds\n\n"
+        "Who has tomato seeds?\n",
         "",
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {

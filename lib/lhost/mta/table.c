@@ -1,6 +1,6 @@
 /* table.c - MTA scanners in the order they are tried (see lib/lhost.c)
  *
- * Formats with a banner of their own come first; dragonfly precedes exim because both
+ * Formats with a banner of their own come first (fml, told by its headers, before all); dragonfly precedes exim because both
  * use the subject "Mail delivery failed". sendmail goes after the MTAs that borrow its
  * "Transcript of session" lines, and generic, which accepts any "<address>... reason"
  * text, is always last. decode.c takes the first scanner that detects a message and
@@ -9,6 +9,7 @@
  */
 #include "lhost.h"
 
+extern const ff_lhost ff_lhost_fml;
 extern const ff_lhost ff_lhost_dragonfly;
 extern const ff_lhost ff_lhost_postfix;
 extern const ff_lhost ff_lhost_exim;
@@ -28,6 +29,7 @@ extern const ff_lhost ff_lhost_sendmail;
 extern const ff_lhost ff_lhost_generic;
 
 const ff_lhost *const ff_lhost_mtas[] = {
+    &ff_lhost_fml,
     &ff_lhost_dragonfly,
     &ff_lhost_postfix,
     &ff_lhost_exim,
