@@ -3,22 +3,32 @@
  * Paths may be message files, maildirs, directories of messages, mbox files, or "-" for
  * stdin. A message that is broken or no bounce is reported on stderr (as JSON with
  * --json) and the run goes on; stdout carries only records.
+ *
+ * Messages are decoded in batches by --jobs threads (default: one per CPU), each
+ * message's JSON formatted by the thread that decoded it; the main thread reads the next
+ * messages and prints the results in input order, so the output is the same for any
+ * number of jobs.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: fivefifty decode [--json] [--rules FILE]... [--quiet] PATH...\n"
+    fprintf(f, "usage: fivefifty decode [--json] [--rules FILE]... [--quiet] [--jobs N] "
+               "PATH...\n"
                "PATH: a message file, an mbox, a maildir, a directory, or - for stdin.\n");
 }
 
 struct run {
     const ff_rules *rules;
     bool json, quiet;
+    size_t jobs;
     cli_table table;
     cli_progress progress;
     size_t messages, records, notbounce, broken;
@@ -71,32 +81,92 @@ static void report(struct run *run, const char *where, ff_status st, const char 
     }
 }
 
-static int one(void *ctx, const char *where, const char *data, size_t len)
-{
-    struct run *run = ctx;
+#define BATCH 256
+#define JOBS_MAX 64
+
+/* One message of a batch: its bytes (owned) in, the decoded bounce and its JSON lines out. */
+struct job {
+    char *where, *data;
+    size_t len;
     ff_bounce b;
-    ff_error err = {0};
-    ff_status st = ff_decode(run->rules, data, len, &b, &err);
+    ff_error err;
+    ff_status st;
+    char *json; /* the records as JSON lines, NULL unless --json */
+};
+
+struct batch {
+    struct run *run;
+    struct job jobs[BATCH];
+    size_t n;
+    atomic_size_t next;
+};
+
+static void decode_job(const struct run *run, struct job *j)
+{
+    memset(&j->err, 0, sizeof j->err);
+    j->st = ff_decode(run->rules, j->data, j->len, &j->b, &j->err);
+    if (!run->json || j->b.n == 0)
+        return;
+    size_t cap = 0, n = 0;
+    for (size_t i = 0; i < j->b.n; i++) {
+        json_t *o = record_json(j->where, &j->b.recs[i]);
+        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        if (line == NULL)
+            continue;
+        size_t l = strlen(line);
+        if (n + l + 2 > cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            while (nc < n + l + 2)
+                nc *= 2;
+            char *g = realloc(j->json, nc);
+            if (g == NULL) {
+                free(line);
+                continue;
+            }
+            j->json = g;
+            cap = nc;
+        }
+        memcpy(j->json + n, line, l);
+        n += l;
+        j->json[n++] = '\n';
+        j->json[n] = '\0';
+        free(line);
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct batch *bt = arg;
+    size_t i;
+    while ((i = atomic_fetch_add(&bt->next, 1)) < bt->n)
+        decode_job(bt->run, &bt->jobs[i]);
+    return NULL;
+}
+
+/* Prints what one decoded message gave, in input order. */
+static void emit(struct run *run, struct job *j)
+{
     run->messages++;
     cli_progress_step(&run->progress);
-    if (st == FF_ENOTBOUNCE) {
+    if (j->st == FF_ENOTBOUNCE) {
         run->notbounce++;
-        report(run, where, st, err.msg);
-    } else if (st != FF_OK) {
+        report(run, j->where, j->st, j->err.msg);
+    } else if (j->st != FF_OK) {
         run->broken++;
-        report(run, where, st, err.msg);
+        report(run, j->where, j->st, j->err.msg);
     }
-    for (size_t i = 0; i < b.n; i++) {
-        const ff_bounce_record *r = &b.recs[i];
+    if (j->json)
+        fputs(j->json, stdout);
+    for (size_t i = 0; i < j->b.n; i++) {
+        const ff_bounce_record *r = &j->b.recs[i];
         run->records++;
         run->by_reason[r->decision.reason]++;
-        if (run->json) {
-            cli_json_line(stdout, record_json(where, r));
+        if (run->json)
             continue;
-        }
         char code[8];
         snprintf(code, sizeof code, "%d", r->code);
-        const char *row[] = {where,
+        const char *row[] = {j->where,
                              r->recipient ? r->recipient : "-",
                              r->status[0] ? r->status : "-",
                              r->code ? code : "-",
@@ -106,7 +176,52 @@ static int one(void *ctx, const char *where, const char *data, size_t len)
                              r->format ? r->format : "-"};
         cli_table_add(&run->table, row);
     }
-    ff_bounce_clear(&b);
+}
+
+/* Decodes the batch on run->jobs threads (this one among them), prints it, empties it. */
+static void flush(struct batch *bt)
+{
+    struct run *run = bt->run;
+    atomic_store(&bt->next, 0);
+    pthread_t t[JOBS_MAX];
+    size_t started = 0;
+    for (size_t k = 1; k < run->jobs && k < bt->n; k++)
+        if (pthread_create(&t[started], NULL, worker, bt) == 0)
+            started++;
+    worker(bt);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(t[k], NULL);
+    for (size_t i = 0; i < bt->n; i++) {
+        struct job *j = &bt->jobs[i];
+        emit(run, j);
+        ff_bounce_clear(&j->b);
+        free(j->json);
+        free(j->where);
+        free(j->data);
+        memset(j, 0, sizeof *j);
+    }
+    bt->n = 0;
+}
+
+static int one(void *ctx, const char *where, const char *data, size_t len)
+{
+    struct batch *bt = ctx;
+    struct job *j = &bt->jobs[bt->n];
+    j->where = strdup(where);
+    j->data = malloc(len + 1);
+    if (j->where == NULL || j->data == NULL) {
+        free(j->where);
+        free(j->data);
+        memset(j, 0, sizeof *j);
+        fprintf(stderr, "fivefifty: %s: out of memory\n", where);
+        bt->run->broken++;
+        return 0;
+    }
+    memcpy(j->data, data, len);
+    j->data[len] = '\0';
+    j->len = len;
+    if (++bt->n == BATCH)
+        flush(bt);
     return 0;
 }
 
@@ -130,17 +245,30 @@ int cmd_decode(int argc, char **argv)
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
                                              {"rules", required_argument, NULL, 'r'},
                                              {"quiet", no_argument, NULL, 'q'},
+                                             {"jobs", required_argument, NULL, 'J'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     struct run run = {0};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    run.jobs = cpus > 0 ? (size_t)cpus : 1;
     char *rule_files[32];
     size_t nrules = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jr:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jr:qJ:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': run.json = true; break;
         case 'q': run.quiet = true; break;
+        case 'J': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end != '\0' || n < 1 || n > JOBS_MAX) {
+                fprintf(stderr, "fivefifty: --jobs wants a number from 1 to %d\n", JOBS_MAX);
+                return EXIT_USAGE;
+            }
+            run.jobs = (size_t)n;
+            break;
+        }
         case 'r':
             if (nrules == sizeof rule_files / sizeof rule_files[0]) {
                 fprintf(stderr, "fivefifty: too many --rules files\n");
@@ -170,7 +298,17 @@ int cmd_decode(int argc, char **argv)
     if (!run.json)
         total = cli_walk(paths, npaths, NULL, NULL, &ignored, true);
     cli_progress_start(&run.progress, total, !run.json);
-    cli_walk(paths, npaths, one, &run, &io_errors, false);
+    struct batch *bt = calloc(1, sizeof *bt);
+    if (bt == NULL) {
+        fprintf(stderr, "fivefifty: out of memory\n");
+        ff_rules_free(rules);
+        cli_table_free(&run.table);
+        return EXIT_IO;
+    }
+    bt->run = &run;
+    cli_walk(paths, npaths, one, bt, &io_errors, false);
+    flush(bt);
+    free(bt);
     cli_progress_end(&run.progress);
     if (!run.json) {
         cli_table_print(stdout, &run.table, 40);

@@ -127,6 +127,14 @@ with tempfile.TemporaryDirectory() as tmp:
           ["maria.gone@example.org", "lee@no-such-domain.example"], f"{got} {err}")
     check("mbox: members named", got and got[0]["file"].endswith("box.mbox#1"), str(got[:1]))
 
+    # several threads decode, the output keeps the input order: the same bytes for any --jobs
+    many = [mbox] + [os.path.join(SAMPLES, n) for n in sorted(os.listdir(SAMPLES))] * 40
+    outs = [run(["decode", "--json", "--quiet", "--jobs", j] + many)[1] for j in ("1", "3")]
+    check("--jobs 3 prints what --jobs 1 prints, in order", outs[0] and outs[0] == outs[1],
+          f"{len(outs[0])} vs {len(outs[1])} bytes")
+    rc, _, _ = run(["decode", "--jobs", "0", mbox])
+    check("--jobs 0 is a usage error", rc == 2, f"rc={rc}")
+
     maildir = os.path.join(tmp, "Maildir")
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(maildir, sub))
