@@ -2,11 +2,14 @@
 """Recipient accuracy: fivefifty's n-th record of each file against Sisimai's n-th record.
 
 Usage: recipients.py EXPECTED.jsonl FIVEFIFTY.jsonl SISIMAI.jsonl
-Only files listed in EXPECTED count; addresses compare case-insensitively.
+Only files listed in EXPECTED count; addresses compare case-insensitively. fivefifty names
+the messages of an mbox holding several "FILE#1", "FILE#2"; their records count as the
+file's, in that order, as Sisimai reports them.
 """
 import collections
 import json
 import os
+import re
 import sys
 
 
@@ -16,7 +19,7 @@ def load(path):
         if line.startswith("{"):
             r = json.loads(line)
             if "file" in r:
-                recs[os.path.basename(r["file"])].append((r.get("recipient") or "").lower())
+                recs[re.sub(r"#[0-9]+$", "", os.path.basename(r["file"]))].append((r.get("recipient") or "").lower())
     return recs
 
 

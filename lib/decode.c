@@ -16,7 +16,9 @@
  *      first scanner that recognises the message and finds recipients wins;
  *   4. a delivery-status part that names nobody: one record about the returned
  *      message's recipient, since the structure alone says it bounced;
- *   5. an automatic reply (autoreply.c): reason vacation, never a bounce.
+ *   5. a bounce attached whole to a notice that names nobody (a gateway forwarding the
+ *      MTA's report): the attached message decoded the same way, one level deep;
+ *   6. an automatic reply (autoreply.c): reason vacation, never a bounce.
  *
  *   Auto-replies come last because bounces are auto-submitted too: a scanner that finds
  *   failed recipients is stronger evidence than an Auto-Submitted header.
@@ -39,6 +41,7 @@
 #include "fivefifty/reply.h"
 #include "lhost.h"
 #include "mail.h"
+#include "mime.h"
 #include "text.h"
 
 #define RECORDS_MAX 1000
@@ -541,6 +544,79 @@ static ff_status from_autoreply(const ff_mail *m, const returned *o, ff_bounce *
     return FF_OK;
 }
 
+static ff_status decode_one(const struct ff_rules *rules, const char *data, size_t len,
+                            ff_bounce *out, ff_error *err, int depth);
+
+/* The bytes of the first message/rfc822 (or message/global) part among the parts of a
+ * multipart message, when it is sent as it is (7bit, 8bit, binary): RFC 2046 5.2.1 allows
+ * no other encoding for it. false when there is none. */
+static bool attached_message(const char *data, size_t len, const char **msg, size_t *mlen)
+{
+    size_t hlen, body;
+    ff_mime_split(data, len, &hlen, &body);
+    const char *ct;
+    size_t ctn;
+    char mt[64], bd[256];
+    if (!ff_mime_field(data, hlen, "Content-Type", &ct, &ctn))
+        return false;
+    ff_mime_type(ct, ctn, mt, sizeof mt);
+    if (strncmp(mt, "multipart/", 10) != 0 || !ff_mime_param(ct, ctn, "boundary", bd, sizeof bd))
+        return false;
+    size_t pos = 0, pl;
+    const char *part;
+    while (ff_mime_part_next(data + body, len - body, bd, &pos, &part, &pl)) {
+        size_t ph, pb;
+        ff_mime_split(part, pl, &ph, &pb);
+        if (!ff_mime_field(part, ph, "Content-Type", &ct, &ctn))
+            continue;
+        ff_mime_type(ct, ctn, mt, sizeof mt);
+        if (strcmp(mt, "message/rfc822") != 0 && strcmp(mt, "message/global") != 0)
+            continue;
+        const char *enc;
+        size_t en;
+        if (ff_mime_field(part, ph, "Content-Transfer-Encoding", &enc, &en)) {
+            const char *e = enc;
+            ff_trim(&e, &en);
+            if (en && !ff_startswith_case(e, en, "7bit") && !ff_startswith_case(e, en, "8bit") &&
+                !ff_startswith_case(e, en, "binary"))
+                return false;
+        }
+        *msg = part + pb;
+        *mlen = pl - pb;
+        return true;
+    }
+    return false;
+}
+
+/* A bounce forwarded as an attachment: a filtering gateway that wraps the MTA's report in
+ * a notice of its own whose text names nobody ("The following addresses had permanent
+ * delivery errors" and an empty list). The attached message is decoded as a bounce, one
+ * level deep; what it reports is what this message reports. An auto-reply inside counts
+ * for nothing: a reply that quotes one is no bounce. */
+static ff_status from_attached(const struct ff_rules *rules, const ff_mail *m,
+                               const char *data, size_t len, ff_bounce *out, ff_error *err)
+{
+    /* only a notice some scanner takes for a bounce wraps one: a person's mail with a
+     * message attached is no report */
+    size_t n = 0;
+    const ff_lhost *const *t = ff_lhost_table(&n);
+    bool shaped = m->dsn != NULL;
+    for (size_t i = 0; i < n && !shaped; i++)
+        shaped = t[i]->detect(m);
+    const char *msg;
+    size_t mlen;
+    if (!shaped || !attached_message(data, len, &msg, &mlen))
+        return FF_ENOTFOUND;
+    ff_status st = decode_one(rules, msg, mlen, out, NULL, 1);
+    if (st == FF_OK && strcmp(out->format, "rfc3834") != 0)
+        return FF_OK;
+    ff_bounce_clear(out);
+    out->format = "";
+    if (st == FF_ENOMEM)
+        return ff_error_set(err, FF_ENOMEM, "out of memory");
+    return FF_ENOTFOUND;
+}
+
 ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
                     ff_bounce *out, ff_error *err)
 {
@@ -553,6 +629,13 @@ ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
     if (len > FF_DECODE_MAX)
         return ff_error_set(err, FF_ETOOBIG, "decode: message of %zu bytes is over the %u "
                             "byte limit", len, FF_DECODE_MAX);
+    return decode_one(rules, data, len, out, err, 0);
+}
+
+/* One message at `depth` (0: the message given; 1: a bounce attached to it). */
+static ff_status decode_one(const struct ff_rules *rules, const char *data, size_t len,
+                            ff_bounce *out, ff_error *err, int depth)
+{
     ff_mail m;
     ff_status st = ff_mail_parse(data, len, &m, err);
     if (st != FF_OK) {
@@ -584,6 +667,8 @@ ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
         st = from_lhost(rules, &m, &o, out, err);
     if (st == FF_ENOTFOUND && m.dsn)
         st = from_bare_dsn(rules, &m, &o, out, err);
+    if (st == FF_ENOTFOUND && depth == 0)
+        st = from_attached(rules, &m, data, len, out, err);
     if (st == FF_ENOTFOUND)
         st = from_autoreply(&m, &o, out, err);
     if (st == FF_ENOTFOUND) {

@@ -245,6 +245,25 @@ static void test_recipient_not_mailbox(void **state)
     ff_bounce_clear(&b);
 }
 
+/* A gateway's notice that names nobody and attaches the MTA's bounce reports what the
+ * attached bounce reports; a person who attaches one sends no bounce. */
+static void test_forwarded_bounce(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("forwarded-bounce.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.format, "rfc3464");
+    assert_string_equal(b.recs[0].recipient, "hal@example.org");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_string_equal(b.recs[0].reporting_mta, "inner.example.net");
+    assert_string_equal(b.recs[0].message_id, "<minutes-3@example.com>");
+    ff_bounce_clear(&b);
+    assert_int_equal(decode_file("attached-bounce-by-person.eml", &b, NULL), FF_ENOTBOUNCE);
+    assert_int_equal(b.n, 0);
+    ff_bounce_clear(&b);
+}
+
 static void test_not_bounce_and_broken(void **state)
 {
     (void)state;
@@ -288,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_recipient_from_returned),
         cmocka_unit_test(test_dsn_in_text),
         cmocka_unit_test(test_recipient_not_mailbox),
+        cmocka_unit_test(test_forwarded_bounce),
         cmocka_unit_test(test_not_bounce_and_broken),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
