@@ -85,6 +85,12 @@ static const struct row rows[] = {
          "You are not a member of this mailing list <garden@lists.example.org>.", "", NULL,
          NULL, "failed", 0, NULL},
     }},
+    /* An alias expanded to a program: the address it came from is the recipient. */
+    {"sendmail-program.eml", "sendmail", 1, {
+        {"jo@example.edu",
+         "554 \"|/usr/bin/procmail -f- || exit 75 #jo\"... Service unavailable", "", NULL,
+         NULL, "failed", 554, NULL},
+    }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "

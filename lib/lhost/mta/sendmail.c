@@ -20,7 +20,10 @@
  * title gives the action: "permanent fatal errors" failed, "transient non-fatal errors"
  * (the warning after some hours) delayed, "successful delivery notifications" delivered.
  *
- * When the connection itself failed, V5 names only the host ("421 example.org (smtp)...
+ * A list entry may be a program or file an alias expanded to ("|procmail ..." with
+ * "(expanded from: <user@example.org>)" under it): the address it came from is the
+ * recipient, and the transcript's "554 \"|procmail ...\"... Service unavailable" its
+ * diagnostic. When the connection itself failed, V5 names only the host ("421 example.org (smtp)...
  * Deferred: Connection timed out"): the text then has a failure and no address, so the
  * hit carries no recipient and decode.c takes it from the returned message.
  */
@@ -225,9 +228,16 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
     if (ff_memcasemem(l, n, "... ") != NULL) {
         /* "550 example.org (smtp)... 550 Host unknown": sendmail about another host, so
          * the session above no longer speaks for the recipients below */
-        if (ss->host_outcome == NULL && host_outcome(l, n)) {
+        bool host = host_outcome(l, n);
+        if (ss->host_outcome == NULL && host) {
             ss->host_outcome = l;
             ss->host_outcome_n = n;
+        }
+        /* "554 \"|procmail ...\"... Service unavailable": what the local delivery
+         * said, for the recipient the program was expanded from */
+        if (!host && *local == NULL && mta_code_find(l, n < 4 ? n : 4) != 0) {
+            *local = l;
+            *local_n = n;
         }
         free(ss->host);
         ss->host = NULL;
@@ -240,6 +250,17 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         *local_n = n;
     }
     return st;
+}
+
+/* A list entry that is a local delivery program or file ("|procmail", "/var/mail/x"),
+ * quoted or not. */
+static bool delivery_program(const char *l, size_t n)
+{
+    if (n > 0 && l[0] == '"') {
+        l++;
+        n--;
+    }
+    return n > 0 && (l[0] == '|' || l[0] == '/');
 }
 
 /* A failure about a host and no recipient named anywhere: one hit without a recipient,
@@ -276,6 +297,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     const char *sec_action = "failed";
     session ss = {0};
     ff_hit *last = NULL;
+    bool program = false; /* the list's last entry was a program or file, not an address */
     ff_status st = FF_OK;
     while (st == FF_OK && ff_line_next(t, len, &pos, &l, &n)) {
         size_t ind = mta_indent(l, n);
@@ -302,6 +324,15 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         if (sec == SEC_ADDRS) {
             if (ind == 0 || ff_startswith_case(l, n, ">>>")) {
                 last = mta_hit_add(out, l, n, &st);
+                program = last == NULL && st == FF_OK && delivery_program(l, n);
+                if (last != NULL)
+                    st = mta_set(&last->dsn_action, sec_action, strlen(sec_action));
+            } else if (!last && program &&
+                       ff_startswith_case(l + ind, n - ind, "(expanded from:")) {
+                /* a program or file names nobody: the address it was expanded from is
+                 * the recipient the sender wrote to */
+                program = false;
+                last = mta_hit_add(out, l + ind, n - ind, &st);
                 if (last != NULL)
                     st = mta_set(&last->dsn_action, sec_action, strlen(sec_action));
             } else if (last && ff_startswith_case(l + ind, n - ind, "(expanded from:")) {
