@@ -6,6 +6,7 @@
  */
 #include "lhost.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +30,11 @@ static void build(void)
     ntable = n;
 }
 
+static pthread_once_t built = PTHREAD_ONCE_INIT;
+
 const ff_lhost *const *ff_lhost_table(size_t *n)
 {
-    /* Built on first use; both inputs are constant, so a race only writes the same
-     * values twice. */
-    if (ntable == 0)
-        build();
+    pthread_once(&built, build); /* decode runs on several threads */
     *n = ntable;
     return table;
 }

@@ -59,6 +59,10 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static GMimeParserOptions *popts;
+/* GMime keeps process-wide charset tables that it fills lazily; decode runs on several
+ * threads, so every call into GMime goes through this lock. They are short calls (a
+ * charset name, an encoded-word), far from the hot path. */
+static pthread_mutex_t gmime_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* g_mime_init() is not thread-safe and must run once per process; the parser options are
  * read-only after this and shared by every thread. */
@@ -72,6 +76,17 @@ static void mail_init(void)
     g_mime_parser_options_set_address_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
     g_mime_parser_options_set_fallback_charsets(popts, fallback);
+    /* One open descriptor per common bounce charset keeps its gconv module loaded for the
+     * life of the process: otherwise every conversion loads and unloads it again, which
+     * cost more than the conversion, and threads would race to do it. */
+    static const char *const resident[] = {"ISO-2022-JP", "WINDOWS-1252", "ISO-8859-1",
+                                           "SHIFT_JIS",   "EUC-JP",       "ISO-8859-15",
+                                           "EUC-KR",      "GB2312",       "BIG5",
+                                           "KOI8-R"};
+    static GIConv kept[sizeof resident / sizeof resident[0]];
+    for (size_t i = 0; i < sizeof resident / sizeof resident[0]; i++)
+        kept[i] = g_iconv_open("UTF-8", resident[i]);
+    (void)kept; /* never closed, on purpose */
 }
 
 /* A growing byte buffer with a cap: appends past the cap are dropped silently, because
@@ -168,11 +183,14 @@ static char *to_utf8(const char *raw, size_t n, const char *charset)
             return make_utf8(raw, n);
         charset = "windows-1252";
     }
-    const char *iconv_name = g_mime_charset_iconv_name(charset);
+    pthread_mutex_lock(&gmime_lock);
+    char *iconv_name = g_strdup(g_mime_charset_iconv_name(charset));
+    pthread_mutex_unlock(&gmime_lock);
     gsize wrote = 0;
     GError *gerr = NULL;
     char *out = g_convert_with_fallback(raw, (gssize)n, "UTF-8", iconv_name, "?", NULL, &wrote,
                                         &gerr);
+    g_free(iconv_name);
     if (out == NULL) {
         /* an unknown label or a broken byte sequence: keep what can be read */
         g_clear_error(&gerr);
@@ -277,7 +295,9 @@ static char *header_value(const char *raw, size_t n)
     char *v = g_mime_utils_header_unfold(tmp);
     g_free(tmp);
     if (strstr(v, "=?") != NULL) {
+        pthread_mutex_lock(&gmime_lock);
         char *d = g_mime_utils_header_decode_text(popts, v);
+        pthread_mutex_unlock(&gmime_lock);
         g_free(v);
         v = d;
     }
@@ -432,14 +452,14 @@ static char *content_type_line(const char *h, size_t hn)
         ff_mime_type(ct, ctn, mt, sizeof mt);
     else
         snprintf(mt, sizeof mt, "%s", "text/plain");
-    GString *s = g_string_new(mt);
+    char line[TYPE_MAX + 2 * (PARAM_MAX + 16)];
+    size_t o = (size_t)snprintf(line, sizeof line, "%s", mt);
     static const char *const names[] = {"report-type", "charset", NULL};
     char v[PARAM_MAX];
     for (const char *const *p = names; have && *p; p++)
-        if (ff_mime_param(ct, ctn, *p, v, sizeof v))
-            g_string_append_printf(s, "; %s=%s", *p, v);
-    char *u = make_utf8(s->str, s->len);
-    g_string_free(s, TRUE);
+        if (ff_mime_param(ct, ctn, *p, v, sizeof v) && o < sizeof line)
+            o += (size_t)snprintf(line + o, sizeof line - o, "; %s=%s", *p, v);
+    char *u = make_utf8(line, strlen(line));
     char *out = strdup(u);
     g_free(u);
     return out;
