@@ -1,5 +1,6 @@
 /* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail,
- * Amazon SES, and the plain notices of notice.c (KDDI, EZweb, 1&1, Verizon, Zoho) */
+ * Amazon SES, the plain notices of notice.c (KDDI, EZweb, 1&1, Verizon, Zoho), and the
+ * InterScan MSS gateway */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -190,6 +191,33 @@ static void test_notices(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Trend Micro InterScan MSS: each recipient's sentence, then the exchange that failed,
+ * arrows either way; a reply after MAIL FROM names the command for the recipient. */
+static void test_interscanmss(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("interscanmss-two.eml", &b);
+    assert_string_equal(b.format, "interscanmss");
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "mio@example.org");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_string_equal(b.recs[0].command, "RCPT");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(b.recs[1].recipient, "rin@example.net");
+    assert_string_equal(b.recs[1].status, "5.2.2");
+    assert_string_equal(b.recs[1].subject, "plans");
+    ff_bounce_clear(&b);
+    decode_one("interscanmss-japanese.eml", &b);
+    assert_string_equal(b.format, "interscanmss");
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "nao@example.jp");
+    assert_string_equal(b.recs[0].command, "MAIL");
+    assert_int_equal(b.recs[0].code, 553);
+    assert_string_equal(b.recs[0].diagnostic, "553 5.7.1 Sender domain not allowed here");
+    ff_bounce_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups),
@@ -197,6 +225,7 @@ int main(void)
                                        cmocka_unit_test(test_gmail_own_words),
                                        cmocka_unit_test(test_gmail_old_delayed),
                                        cmocka_unit_test(test_amazonses),
-                                       cmocka_unit_test(test_notices)};
+                                       cmocka_unit_test(test_notices),
+                                       cmocka_unit_test(test_interscanmss)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
