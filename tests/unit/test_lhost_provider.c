@@ -1,6 +1,6 @@
 /* test_lhost_provider.c - provider scanners on invented notices: Google Groups, Gmail,
  * Amazon SES, the plain notices of notice.c (KDDI, EZweb, 1&1, Verizon, Zoho), and the
- * InterScan MSS gateway */
+ * InterScan MSS and Trustwave (MailMarshal) gateways */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -218,6 +218,32 @@ static void test_interscanmss(void **state)
     ff_bounce_clear(&b);
 }
 
+/* Trustwave's (MailMarshal's) one reason for a list of recipients: shared by all of them,
+ * unless it quotes one of them. */
+static void test_mailmarshal(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("mailmarshal-shared.eml", &b);
+    assert_string_equal(b.format, "mailmarshal");
+    assert_int_equal(b.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(b.recs[i].diagnostic, "554 5.7.1 Message refused by content policy");
+        assert_string_equal(b.recs[i].status, "5.7.1");
+        assert_string_equal(b.recs[i].remote_mta, "192.0.2.20");
+    }
+    assert_string_equal(b.recs[0].recipient, "kim@example.org");
+    assert_string_equal(b.recs[1].recipient, "lee@example.org");
+    ff_bounce_clear(&b);
+    decode_one("mailmarshal-named.eml", &b);
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_null(b.recs[1].diagnostic);
+    assert_int_not_equal(b.recs[1].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_googlegroups),
@@ -226,6 +252,7 @@ int main(void)
                                        cmocka_unit_test(test_gmail_old_delayed),
                                        cmocka_unit_test(test_amazonses),
                                        cmocka_unit_test(test_notices),
-                                       cmocka_unit_test(test_interscanmss)};
+                                       cmocka_unit_test(test_interscanmss),
+                                       cmocka_unit_test(test_mailmarshal)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
