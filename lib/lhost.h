@@ -19,7 +19,10 @@
 #include "fivefifty/status.h"
 #include "mail.h"
 
-/* One recipient found in a text bounce. Strings are owned (malloc'd), NULL when unknown. */
+/* One recipient found in a text bounce. Strings are owned (malloc'd), NULL when unknown.
+ * A hit without a recipient is a failure the text states without naming anyone (Sendmail
+ * V5's "HOST (smtp)... Deferred"): it must carry a diagnostic, and decode.c gives it the
+ * returned message's recipient when that message was sent to one address. */
 typedef struct ff_hit {
     char *recipient;
     char *diagnostic;    /* whole, unfolded */
