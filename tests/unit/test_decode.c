@@ -195,6 +195,10 @@ static void test_recipient_from_returned(void **state)
     assert_string_equal(b.recs[0].reporting_mta, "mta.example.net");
     assert_string_equal(b.recs[0].message_id, "<spring-1@example.com>");
     ff_bounce_clear(&b);
+    /* Sent to two: which one failed is unknown, so nobody is recorded. */
+    assert_int_equal(decode_file("dsn-bare-two-to.eml", &b, NULL), FF_ENOTBOUNCE);
+    assert_int_equal(b.n, 0);
+    ff_bounce_clear(&b);
     assert_int_equal(decode_file("sendmail-v5-host.eml", &b, NULL), FF_OK);
     assert_int_equal(b.n, 1);
     assert_string_equal(b.format, "sendmail");
