@@ -230,10 +230,14 @@ static const ff_lhost *scan(const ff_mail *m, ff_hits *hits)
     return NULL;
 }
 
-/* Whether s is one mail address and nothing else: local part, '@', domain. */
+/* Whether s is one mail address and nothing else: local part, '@', domain. A quoted
+ * local part that is a program or a file ('"|/usr/bin/procmail"@host', Postfix's name for
+ * an alias's command) is where mail went, not a mailbox. */
 static bool mailbox(const char *s)
 {
     size_t len = strlen(s), off, an;
+    if (s[0] == '"' && (s[1] == '|' || s[1] == '/'))
+        return false;
     return ff_addr_find(s, len, &off, &an) && off == 0 && an == len;
 }
 
@@ -456,6 +460,12 @@ static ff_status from_lhost(const struct ff_rules *rules, const ff_mail *m, cons
             break;
         r->recipient = h->recipient ? strdup(h->recipient) : returned_rcpt(o);
         r->original_recipient = dup0(h->original_recipient);
+        /* a program an alias expanded to: the alias is whom the sender wrote to */
+        if (r->recipient && !mailbox(r->recipient) && h->original_recipient &&
+            mailbox(h->original_recipient)) {
+            free(r->recipient);
+            r->recipient = strdup(h->original_recipient);
+        }
         r->dsn_action = dup0(h->dsn_action ? h->dsn_action : "failed");
         memcpy(r->status, h->status, sizeof r->status);
         r->code = h->code;

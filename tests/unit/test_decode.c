@@ -247,6 +247,18 @@ static void test_recipient_not_mailbox(void **state)
     assert_string_equal(b.recs[0].recipient, "gil@example.org");
     assert_string_equal(b.recs[0].status, "5.1.2");
     ff_bounce_clear(&b);
+    /* Postfix names an alias's command '"|cmd"@host': the alias is the recipient, with
+     * the DSN and in the text alone. */
+    assert_int_equal(decode_file("dsn-postfix-pipe.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "help@example.com");
+    assert_string_equal(b.recs[0].status, "5.3.0");
+    ff_bounce_clear(&b);
+    assert_int_equal(decode_file("postfix-pipe-text.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.format, "postfix");
+    assert_string_equal(b.recs[0].recipient, "help@example.com");
+    ff_bounce_clear(&b);
 }
 
 /* A gateway's notice that names nobody and attaches the MTA's bounce reports what the
