@@ -20,10 +20,14 @@
 #include "fivefifty/address.h"
 #include "fivefifty/compose.h"
 #include "fivefifty/dkim.h"
+#include "presign.h"
 #include "fivefifty/mx.h"
 #include "fivefifty/policy.h"
 #include "fivefifty/smtp.h"
 #include "fivefifty/suppress.h"
+
+/* Messages read and signed ahead of the one on the wire (see presign.h). */
+#define SIGN_WINDOW 64
 
 typedef struct run {
     const ff_queue_opts *o;
@@ -419,8 +423,36 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
     ff_smtp *c = NULL;
     ff_status st = FF_OK;
     int reconnects = 0;
+    /* With a key, messages are read a window at a time and signed ahead on another thread
+     * (presign.h) while this one talks SMTP; the window bounds the memory held. */
+    ff_dkim_signer ds = {.domain = sc->dkim_domain ? sc->dkim_domain : sc->from_domain,
+                         .selector = sc->dkim_selector ? sc->dkim_selector : "default",
+                         .pkey = dkim, .header_canon = FF_DKIM_RELAXED,
+                         .body_canon = FF_DKIM_RELAXED, .oversign = true,
+                         .timestamp = r->now, .body_length = -1};
+    bool signing = dkim && ds.domain;
+    char *win[SIGN_WINDOW] = {0};
+    size_t winlen[SIGN_WINDOW] = {0}, wbase = 0, wn = 0;
+    ff_presign *ps = NULL;
     for (size_t i = 0; i < n; i++) {
         const ff_queue_item *it = items[i];
+        if (signing && i == wbase + wn) {
+            /* the next window: earlier messages gone, these read, their signing started */
+            ff_presign_stop(ps);
+            ps = NULL;
+            for (size_t k = 0; k < wn; k++)
+                free(win[k]);
+            memset(win, 0, sizeof win);
+            wbase = i;
+            wn = n - i < SIGN_WINDOW ? n - i : SIGN_WINDOW;
+            for (size_t k = 0; k < wn && st == FF_OK; k++)
+                st = ff_store_message_raw(r->o->store, items[i + k]->msg_id, &win[k],
+                                          &winlen[k], err);
+            if (st != FF_OK)
+                break;
+            if (ff_presign_start(&ds, win, winlen, wn, &ps) != FF_OK)
+                ps = NULL; /* no thread: signed here, one by one */
+        }
         if (gated(r, it, sc, &st, err)) {
             if (st != FF_OK)
                 break;
@@ -435,30 +467,32 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
         }
         char *raw = NULL;
         size_t rl = 0;
-        st = ff_store_message_raw(r->o->store, it->msg_id, &raw, &rl, err);
-        if (st != FF_OK)
-            break;
-        if (dkim) {
-            ff_dkim_signer ds = {.domain = sc->dkim_domain ? sc->dkim_domain : sc->from_domain,
-                                 .selector = sc->dkim_selector ? sc->dkim_selector : "default",
-                                 .pkey = dkim, .header_canon = FF_DKIM_RELAXED,
-                                 .body_canon = FF_DKIM_RELAXED, .oversign = true,
-                                 .timestamp = r->now, .body_length = -1};
-            char *sig = NULL;
-            ff_error derr;
-            if (ds.domain && ff_dkim_sign(&ds, raw, rl, &sig, &derr) == FF_OK) {
-                size_t sl = strlen(sig);
-                char *both = malloc(sl + rl + 1);
-                if (both) {
-                    memcpy(both, sig, sl);
-                    memcpy(both + sl, raw, rl);
-                    both[sl + rl] = '\0';
-                    free(raw);
-                    raw = both;
-                    rl += sl;
-                }
+        if (signing) {
+            size_t k = i - wbase;
+            char *own = NULL;
+            const char *sig = ps ? ff_presign_wait(ps, k) : NULL;
+            if (!ps) {
+                ff_error derr;
+                if (ff_dkim_sign(&ds, win[k], winlen[k], &own, &derr) != FF_OK)
+                    own = NULL;
+                sig = own;
             }
-            free(sig);
+            size_t sl = sig ? strlen(sig) : 0;
+            raw = malloc(sl + winlen[k] + 1);
+            if (raw == NULL) {
+                free(own);
+                st = ff_error_set(err, FF_ENOMEM, "out of memory");
+                break;
+            }
+            memcpy(raw, sig ? sig : "", sl);
+            memcpy(raw + sl, win[k], winlen[k]);
+            rl = sl + winlen[k];
+            raw[rl] = '\0';
+            free(own);
+        } else {
+            st = ff_store_message_raw(r->o->store, it->msg_id, &raw, &rl, err);
+            if (st != FF_OK)
+                break;
         }
         char from[400];
         verp_from(r, it, sc, from, sizeof from);
@@ -510,6 +544,9 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
         }
     }
     ff_smtp_close(c);
+    ff_presign_stop(ps);
+    for (size_t k = 0; k < wn; k++)
+        free(win[k]);
     ff_dkim_pkey_free(dkim);
     explicit_bzero(pw, sizeof pw);
     return st;

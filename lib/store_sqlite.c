@@ -24,8 +24,20 @@
 
 #include "store_backend.h"
 
+/* Prepared statements kept for reuse, keyed by their SQL text: the queue runner executes
+ * the same few statements for every recipient, and preparing them again each time cost
+ * as much as running them. */
+#define STMT_CACHE 48
+
+typedef struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *s;
+    bool busy; /* handed out and not yet given back */
+} cached_stmt;
+
 typedef struct db {
     sqlite3 *h;
+    cached_stmt cache[STMT_CACHE];
 } db;
 
 static const char *const migrations[] = {
@@ -94,12 +106,57 @@ static ff_status end(db *d, ff_status st, ff_error *err)
     return st;
 }
 
+/* prep() returns a statement for `sql`, from the cache when one is free; give it back
+ * with unprep(), never sqlite3_finalize(). */
 static sqlite3_stmt *prep(db *d, const char *sql)
 {
+    cached_stmt *slot = NULL;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        cached_stmt *c = &d->cache[i];
+        if (c->sql == NULL) {
+            if (slot == NULL)
+                slot = c;
+            continue;
+        }
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = true;
+            return c->s;
+        }
+    }
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(d->h, sql, -1, &s, NULL) != SQLITE_OK)
         return NULL;
+    if (slot != NULL && (slot->sql = strdup(sql)) != NULL) {
+        slot->s = s;
+        slot->busy = true;
+    }
     return s;
+}
+
+/* unprep() gives a statement from prep() back: reset for its next use when cached,
+ * finalized when not. NULL is accepted. */
+static void unprep(db *d, sqlite3_stmt *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (d->cache[i].s == s && d->cache[i].busy) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            d->cache[i].busy = false;
+            return;
+        }
+    }
+    unprep(d, s);
+}
+
+static void cache_clear(db *d)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(d->cache[i].s);
+        free(d->cache[i].sql);
+        memset(&d->cache[i], 0, sizeof d->cache[i]);
+    }
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -132,7 +189,7 @@ static ff_status run(db *d, ff_error *err, const char *sql, const char *types, .
     }
     va_end(ap);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    unprep(d, s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return dberr(d, err, "write");
     return FF_OK;
@@ -144,7 +201,7 @@ static ff_status migrate(db *d, ff_error *err)
     int version = 0;
     if (s && sqlite3_step(s) == SQLITE_ROW)
         version = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
+    unprep(d, s);
     if (version > NMIGRATIONS)
         return ff_error_set(err, FF_EUNSUPPORTED, "store: schema version %d is newer than this "
                             "fivefifty (%d)", version, NMIGRATIONS);
@@ -168,6 +225,7 @@ static void s_close(void *impl)
     db *d = impl;
     if (!d)
         return;
+    cache_clear(d);
     sqlite3_close(d->h);
     free(d);
 }
@@ -247,7 +305,7 @@ static ff_status s_enqueue(void *impl, const ff_message_in *m, int64_t now, int6
     sqlite3_bind_int64(s, 5, now);
     if (sqlite3_step(s) != SQLITE_DONE)
         st = dberr(d, err, "insert message");
-    sqlite3_finalize(s);
+    unprep(d, s);
     int64_t id = sqlite3_last_insert_rowid(d->h);
     int64_t due = m->not_before > now ? m->not_before : now;
     for (size_t i = 0; st == FF_OK && i < m->nrcpt; i++)
@@ -278,7 +336,7 @@ static ff_status s_claim(void *impl, int64_t now, int64_t lease_s, size_t max,
     bind_text(s, 2, stream);
     sqlite3_bind_int64(s, 3, (int64_t)max);
     st = items_collect(d, s, items, n, err);
-    sqlite3_finalize(s);
+    unprep(d, s);
     for (size_t i = 0; st == FF_OK && i < *n; i++)
         st = run(d, err, "UPDATE recipients SET state='sending', lease_until=?,"
                          " first_attempt = CASE first_attempt WHEN 0 THEN ? ELSE first_attempt END"
@@ -317,7 +375,7 @@ static ff_status s_message_raw(void *impl, int64_t msg_id, char **raw, size_t *l
             st = FF_OK;
         }
     }
-    sqlite3_finalize(s);
+    unprep(d, s);
     return st;
 }
 
@@ -363,7 +421,7 @@ static ff_status s_record_attempt(void *impl, const ff_attempt *a, ff_error *err
                 stream = col_dup(s, 0);
                 address = col_dup(s, 1);
             }
-            sqlite3_finalize(s);
+            unprep(d, s);
         }
         if (!stream || !address)
             st = ff_error_set(err, FF_ENOTFOUND, "store: no recipient %lld",
@@ -416,7 +474,7 @@ static ff_status s_queue_list(void *impl, const char *state, size_t max, ff_queu
     bind_text(s, 1, state);
     sqlite3_bind_int64(s, 2, (int64_t)max);
     ff_status st = items_collect(d, s, items, n, err);
-    sqlite3_finalize(s);
+    unprep(d, s);
     return st;
 }
 
@@ -498,7 +556,7 @@ static ff_status s_suppress_find(void *impl, const char *address, const char *st
         st = FF_OK;
     } else if (rc != SQLITE_DONE)
         st = dberr(d, err, "read");
-    sqlite3_finalize(s);
+    unprep(d, s);
     return st;
 }
 
@@ -521,7 +579,7 @@ static ff_status s_suppress_list(void *impl, const char *scope, ff_suppression *
             cap = cap ? cap * 2 : 64;
             ff_suppression *w = realloc(*v, cap * sizeof *w);
             if (!w) {
-                sqlite3_finalize(s);
+                unprep(d, s);
                 ff_suppressions_free(*v, *n);
                 *v = NULL;
                 *n = 0;
@@ -531,7 +589,7 @@ static ff_status s_suppress_list(void *impl, const char *scope, ff_suppression *
         }
         supp_read(s, &(*v)[(*n)++]);
     }
-    sqlite3_finalize(s);
+    unprep(d, s);
     return rc == SQLITE_DONE ? FF_OK : dberr(d, err, "read");
 }
 
@@ -554,7 +612,7 @@ static ff_status s_state_get(void *impl, const char *stream, const char *provide
         out->since = sqlite3_column_int64(s, 2);
         out->until = sqlite3_column_int64(s, 3);
     }
-    sqlite3_finalize(s);
+    unprep(d, s);
     return FF_OK;
 }
 
@@ -598,7 +656,7 @@ static ff_status s_counts(void *impl, const char *stream, const char *provider, 
         out->complaints = (uint64_t)sqlite3_column_double(s, 4);
         out->auth_policy = (uint64_t)sqlite3_column_double(s, 5);
     }
-    sqlite3_finalize(s);
+    unprep(d, s);
     return FF_OK;
 }
 
@@ -643,7 +701,7 @@ static ff_status s_recipient(void *impl, int64_t id, const char *message_id, con
     bind_text(s, 3, address);
     size_t n = 0;
     ff_status st = items_collect(d, s, item, &n, err);
-    sqlite3_finalize(s);
+    unprep(d, s);
     if (st == FF_OK && n == 0) {
         free(*item);
         *item = NULL;
@@ -664,7 +722,7 @@ static ff_status s_secret(void *impl, unsigned char secret[32], ff_error *err)
         memcpy(secret, sqlite3_column_blob(s, 0), 32);
         have = true;
     }
-    sqlite3_finalize(s);
+    unprep(d, s);
     if (!have) {
         if (RAND_bytes(secret, 32) != 1)
             st = ff_error_set(err, FF_EIO, "store: no randomness for the VERP secret");
@@ -673,7 +731,7 @@ static ff_status s_secret(void *impl, unsigned char secret[32], ff_error *err)
             sqlite3_bind_blob(w, 1, secret, 32, SQLITE_TRANSIENT);
             if (sqlite3_step(w) != SQLITE_DONE)
                 st = dberr(d, err, "write");
-            sqlite3_finalize(w);
+            unprep(d, w);
         } else if (st == FF_OK)
             st = dberr(d, err, "prepare");
     }
