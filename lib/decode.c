@@ -241,6 +241,22 @@ static bool mailbox(const char *s)
     return ff_addr_find(s, len, &off, &an) && off == 0 && an == len;
 }
 
+/* The address a DSN recipient field names: as written when it is a bare mailbox (the
+ * sender matches Original-Recipient byte for byte), else the address inside a comment or
+ * display name that RFC 3464 does not allow but MTAs write ("a@example.org (Ann)",
+ * "\"Ann\" <a@example.org>"). A program, a file or a value with no address ("@host") is
+ * copied as written, for the text to explain. NULL for NULL (or ENOMEM). Caller frees. */
+static char *dsn_mailbox(const char *s)
+{
+    if (!s)
+        return NULL;
+    const char *p = s[0] == '"' ? s + 1 : s;
+    size_t len = strlen(s), off, an;
+    if (mailbox(s) || *p == '|' || *p == '/' || !ff_addr_find(s, len, &off, &an))
+        return strdup(s);
+    return ff_addr_dup(s + off, an);
+}
+
 static const ff_hit *hit_for(const ff_hits *h, const char *rcpt)
 {
     for (size_t i = 0; rcpt && i < h->n; i++)
@@ -302,8 +318,9 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
             st = b->n >= RECORDS_MAX ? FF_OK : FF_ENOMEM;
             break;
         }
-        r->recipient = dup0(g->final_recipient ? g->final_recipient : g->original_recipient);
-        r->original_recipient = dup0(g->original_recipient);
+        r->recipient = dsn_mailbox(g->final_recipient ? g->final_recipient
+                                                      : g->original_recipient);
+        r->original_recipient = dsn_mailbox(g->original_recipient);
         /* A Final-Recipient that is no mailbox (Exim's "|program" or "/file" it delivered
          * to, sendmail's "@host" after a failed lookup) names what the MTA tried, not whom
          * the sender wrote to: the Original-Recipient, else the address the text gives. */

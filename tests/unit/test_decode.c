@@ -247,6 +247,14 @@ static void test_recipient_not_mailbox(void **state)
     assert_string_equal(b.recs[0].recipient, "gil@example.org");
     assert_string_equal(b.recs[0].status, "5.1.2");
     ff_bounce_clear(&b);
+    /* Display names and comments around a DSN address (RFC 3464 has none) are dropped;
+     * a bare Original-Recipient stays byte for byte. */
+    assert_int_equal(decode_file("dsn-named-recipients.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "ann@example.org");
+    assert_string_equal(b.recs[1].recipient, "bo@example.org");
+    assert_string_equal(b.recs[1].original_recipient, "Bo@Example.ORG");
+    ff_bounce_clear(&b);
     /* Postfix names an alias's command '"|cmd"@host': the alias is the recipient, with
      * the DSN and in the text alone. */
     assert_int_equal(decode_file("dsn-postfix-pipe.eml", &b, NULL), FF_OK);
