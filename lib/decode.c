@@ -241,7 +241,7 @@ static bool mailbox(const char *s)
     return ff_addr_find(s, len, &off, &an) && off == 0 && an == len;
 }
 
-/* The address a DSN recipient field names: as written when it is a bare mailbox (the
+/* The address a DSN recipient field (or ARF's Original-Rcpt-To) names: as written when it is a bare mailbox (the
  * sender matches Original-Recipient byte for byte), else the address inside a comment or
  * display name that RFC 3464 does not allow but MTAs write ("a@example.org (Ann)",
  * "\"Ann\" <a@example.org>"). A program, a file or a value with no address ("@host") is
@@ -444,7 +444,7 @@ static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_
             return ff_error_set(err, FF_ENOMEM, "out of memory");
         }
         if (a.nrcpt_to)
-            r->recipient = strdup(a.rcpt_to[i]);
+            r->recipient = dsn_mailbox(a.rcpt_to[i]);
         else if (o->to)
             r->recipient = ff_addr_dup(o->to, strlen(o->to));
         r->feedback_type = dup0(a.feedback_type ? a.feedback_type : "abuse");

@@ -151,6 +151,11 @@ static void test_arf(void **state)
     assert_int_equal(b.recs[1].decision.reason, FF_REASON_FEEDBACK);
     assert_string_equal(b.recs[1].message_id, "<offer-9@sender.example>");
     ff_bounce_clear(&b);
+    /* A comment after the complainant's address is no part of it. */
+    assert_int_equal(decode_file("arf-commented-rcpt.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "nia@example.org");
+    ff_bounce_clear(&b);
 }
 
 static void test_vacation(void **state)
