@@ -48,6 +48,8 @@
 
 typedef struct returned {
     char *message_id, *from, *to, *subject, *list_id, *authres;
+    char *hm_rcpt; /* X-HmXmrOriginalRecipient: Microsoft's feedback loop (JMRP) stamps the
+                      complainant's address there, whatever the To says */
 } returned;
 
 static void returned_free(returned *r)
@@ -58,6 +60,7 @@ static void returned_free(returned *r)
     free(r->subject);
     free(r->list_id);
     free(r->authres);
+    free(r->hm_rcpt);
 }
 
 /* Read the few headers a sender matches a bounce by from a header block (or from text
@@ -65,9 +68,10 @@ static void returned_free(returned *r)
 static void returned_read(const char *h, size_t len, returned *r, bool quoted)
 {
     static const char *const names[] = {"message-id", "from", "to", "subject", "list-id",
-                                        "authentication-results"};
+                                        "authentication-results",
+                                        "x-hmxmroriginalrecipient"};
     char **slots[] = {&r->message_id, &r->from, &r->to, &r->subject, &r->list_id,
-                      &r->authres};
+                      &r->authres, &r->hm_rcpt};
     size_t pos = 0;
     const char *line;
     size_t ll;
@@ -78,7 +82,7 @@ static void returned_read(const char *h, size_t len, returned *r, bool quoted)
         if (!colon)
             continue;
         size_t nl = (size_t)(colon - line);
-        for (size_t i = 0; i < 6; i++) {
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             if (*slots[i] || strlen(names[i]) != nl || strncasecmp(line, names[i], nl) != 0)
                 continue;
             /* The value with its continuation lines. */
@@ -431,8 +435,8 @@ static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_
         return st == FF_EPARSE ? FF_ENOTFOUND : st;
     }
     char *text = m->text && *m->text ? ff_unfold(m->text, strlen(m->text)) : NULL;
-    /* One record per complainant: the report's Original-Rcpt-To fields, else the returned
-     * message's To. */
+    /* One record per complainant: the report's Original-Rcpt-To fields, else the address
+     * Microsoft's loop stamps on the returned message, else its To. */
     size_t n = a.nrcpt_to ? a.nrcpt_to : 1, cap = 0;
     for (size_t i = 0; i < n; i++) {
         ff_bounce_record *r = rec_push(b, &cap);
@@ -445,7 +449,9 @@ static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_
         }
         if (a.nrcpt_to)
             r->recipient = dsn_mailbox(a.rcpt_to[i]);
-        else if (o->to)
+        else if (o->hm_rcpt)
+            r->recipient = ff_addr_dup(o->hm_rcpt, strlen(o->hm_rcpt));
+        if (!r->recipient && o->to)
             r->recipient = ff_addr_dup(o->to, strlen(o->to));
         r->feedback_type = dup0(a.feedback_type ? a.feedback_type : "abuse");
         r->date = dup0(a.arrival_date);

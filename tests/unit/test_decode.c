@@ -151,6 +151,12 @@ static void test_arf(void **state)
     assert_int_equal(b.recs[1].decision.reason, FF_REASON_FEEDBACK);
     assert_string_equal(b.recs[1].message_id, "<offer-9@sender.example>");
     ff_bounce_clear(&b);
+    /* Microsoft's loop names the complainant in the returned message's headers. */
+    assert_int_equal(decode_file("arf-hotmail-jmrp.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "kai@outlook.example");
+    assert_string_equal(b.recs[0].message_id, "<sale-7@sender.example>");
+    ff_bounce_clear(&b);
     /* A comment after the complainant's address is no part of it. */
     assert_int_equal(decode_file("arf-commented-rcpt.eml", &b, NULL), FF_OK);
     assert_int_equal(b.n, 1);
