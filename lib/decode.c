@@ -449,7 +449,12 @@ static ff_status from_arf(const ff_mail *m, const returned *o, ff_bounce *b, ff_
         }
         if (a.nrcpt_to)
             r->recipient = dsn_mailbox(a.rcpt_to[i]);
-        else if (o->hm_rcpt)
+        /* a field the loop redacted to no address ("user@") says less than the headers */
+        if (r->recipient && !mailbox(r->recipient) && (o->hm_rcpt || o->to)) {
+            free(r->recipient);
+            r->recipient = NULL;
+        }
+        if (!r->recipient && o->hm_rcpt)
             r->recipient = ff_addr_dup(o->hm_rcpt, strlen(o->hm_rcpt));
         if (!r->recipient && o->to)
             r->recipient = ff_addr_dup(o->to, strlen(o->to));

@@ -157,6 +157,11 @@ static void test_arf(void **state)
     assert_string_equal(b.recs[0].recipient, "kai@outlook.example");
     assert_string_equal(b.recs[0].message_id, "<sale-7@sender.example>");
     ff_bounce_clear(&b);
+    /* An Original-Rcpt-To the loop redacted to "user@" gives way to the returned To. */
+    assert_int_equal(decode_file("arf-redacted-rcpt.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.recs[0].recipient, "nia@example.org");
+    ff_bounce_clear(&b);
     /* A comment after the complainant's address is no part of it. */
     assert_int_equal(decode_file("arf-commented-rcpt.eml", &b, NULL), FF_OK);
     assert_int_equal(b.n, 1);
