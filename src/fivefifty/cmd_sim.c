@@ -80,7 +80,8 @@ static int listen_on(const char *spec)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: fivefifty sim [--listen ADDR:PORT] [--maildir DIR] [--log FILE|-]\n"
+    fprintf(f, "usage: fivefifty sim [--listen ADDR:PORT] [--maildir DIR] [--keep DIR]\n"
+               "                     [--log FILE|-]\n"
                "                     [--hostname NAME] [--slow-ms N] [--greylist-seconds N]\n"
                "                     [--max-size BYTES] [--duration SECONDS] [--list]\n");
 }
@@ -93,6 +94,7 @@ int cmd_sim(int argc, char **argv)
         {"slow-ms", required_argument, NULL, 's'},  {"greylist-seconds", required_argument, NULL, 'g'},
         {"max-size", required_argument, NULL, 'z'}, {"duration", required_argument, NULL, 'd'},
         {"list", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
+        {"keep", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0}};
     const char *listen_spec = "127.0.0.1:2525", *log_path = NULL;
     sim_cfg cfg = {.hostname = "sim.fivefifty.test", .slow_ms = 2000, .greylist_ms = 60000,
@@ -104,6 +106,7 @@ int cmd_sim(int argc, char **argv)
         switch (c) {
         case 'l': listen_spec = optarg; break;
         case 'm': cfg.maildir = optarg; break;
+        case 'k': cfg.keep = optarg; break;
         case 'L': log_path = optarg; break;
         case 'H': cfg.hostname = optarg; break;
         case 's': cfg.slow_ms = atoi(optarg); break;

@@ -50,6 +50,8 @@ const sim_behaviour *sim_behaviours(size_t *n);
 typedef struct sim_cfg {
     const char *hostname;
     const char *maildir;     /* where reports go; NULL = none written */
+    const char *keep;        /* a maildir for every accepted message as received; NULL =
+                                none kept (tests read what went over the wire) */
     FILE *log;               /* one JSON line per recipient outcome; may be NULL */
     int slow_ms;
     int greylist_ms;         /* how long a greylisted pair waits */
@@ -65,6 +67,9 @@ void sim_session(sim_cfg *cfg, int fd, const char *peer);
 
 /* sim_report() writes the later report `after` for (sender, recipient) about the message
  * `msg` (len bytes) into cfg->maildir (tmp/ then new/, as maildir wants). */
+/* sim_keep() stores an accepted message, as received, in cfg->keep (a maildir), when set. */
+void sim_keep(sim_cfg *cfg, const char *msg, size_t len);
+
 void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *rcpt,
                 const char *msg, size_t len);
 

@@ -115,6 +115,28 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
         unlink(tmp);
 }
 
+void sim_keep(sim_cfg *cfg, const char *msg, size_t len)
+{
+    if (!cfg->keep)
+        return;
+    mkdirs(cfg->keep);
+    pthread_mutex_lock(&cfg->lock);
+    unsigned long seq = ++cfg->seq;
+    pthread_mutex_unlock(&cfg->lock);
+    char tmp[4096], final[4096];
+    snprintf(tmp, sizeof tmp, "%s/tmp/%ld.K%lu_%d.%s", cfg->keep, (long)time(NULL), seq,
+             (int)getpid(), cfg->hostname);
+    snprintf(final, sizeof final, "%s/new/%ld.K%lu_%d.%s", cfg->keep, (long)time(NULL), seq,
+             (int)getpid(), cfg->hostname);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return;
+    bool ok = fwrite(msg, 1, len, f) == len && fflush(f) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, final) != 0)
+        unlink(tmp);
+}
+
 /* Greylisting: one entry per (sender, recipient) with the time it was first seen. */
 struct sim_grey {
     char key[640];

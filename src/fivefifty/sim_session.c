@@ -301,6 +301,8 @@ static void do_data(sess *s)
         reply = ok;
     }
     say(s, reply, NULL);
+    if (reply == ok)
+        sim_keep(s->cfg, msg, (size_t)len);
     for (size_t i = 0; i < s->nrcpt; i++) {
         log_outcome(s, s->rcpts[i].addr, reply, mid);
         if (reply == ok && s->rcpts[i].b->after >= SIM_REPORT_ARF &&
