@@ -96,6 +96,12 @@ static const row table[] = {
      NULL, NULL, NULL, NULL},
     {"550 5.1.1 RCP-P2 Refused due to recipient preferences", "RCPT", "filtered", "hard", NULL,
      NULL, NULL},
+    {"You are not a member of this mailing list <list@example.org>.", NULL, "rejected", NULL,
+     NULL, "sender", NULL},
+    {"host mx.example.net[192.0.2.1] refused to talk to me: 421 Service not available", "CONN",
+     "blocked", "soft", NULL, NULL, NULL},
+    {"550 5.7.9 Rejected", "RCPT", "securityerror", "hard", NULL, NULL, NULL},
+    {"554 5.7.0 Header error", ".", "policyviolation", "hard", NULL, NULL, NULL},
     /* X.2.1 with "User unknown" at RCPT: the directory says no such mailbox */
     {"550 5.2.1 <a@example.org>... User Unknown", "RCPT", "userunknown", "hard", "suppress",
      NULL, NULL},
