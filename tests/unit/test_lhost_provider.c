@@ -191,6 +191,23 @@ static void test_notices(void **state)
     ff_bounce_clear(&b);
 }
 
+/* One notice for two recipients: X-Failed-Recipients lists both; the reply that quotes
+ * the first is the first's, the second keeps Google's own sentence. */
+static void test_gmail_two_failed(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    decode_one("gmail-two-failed.eml", &b);
+    assert_string_equal(b.format, "gmail");
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].recipient, "gone@example.org");
+    assert_string_equal(b.recs[0].status, "5.1.1");
+    assert_string_equal(b.recs[1].recipient, "also@example.net");
+    assert_non_null(strstr(b.recs[1].diagnostic, "Your message wasn't delivered to"));
+    assert_null(strstr(b.recs[1].diagnostic, "550 5.1.1"));
+    ff_bounce_clear(&b);
+}
+
 /* Trend Micro InterScan MSS: each recipient's sentence, then the exchange that failed,
  * arrows either way; a reply after MAIL FROM names the command for the recipient. */
 static void test_interscanmss(void **state)
@@ -250,6 +267,7 @@ int main(void)
                                        cmocka_unit_test(test_gmail_response),
                                        cmocka_unit_test(test_gmail_own_words),
                                        cmocka_unit_test(test_gmail_old_delayed),
+                                       cmocka_unit_test(test_gmail_two_failed),
                                        cmocka_unit_test(test_amazonses),
                                        cmocka_unit_test(test_notices),
                                        cmocka_unit_test(test_interscanmss),

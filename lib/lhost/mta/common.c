@@ -267,3 +267,14 @@ ff_status mta_fill(ff_hits *out, size_t first, const ff_hit *from)
     }
     return FF_OK;
 }
+
+bool mta_diag_is_for(const char *d, size_t n, const ff_hits *out, size_t first,
+                     const ff_hit *h)
+{
+    if (h->recipient != NULL && ff_memcasemem(d, n, h->recipient) != NULL)
+        return true;
+    for (size_t i = first; i < out->n; i++)
+        if (out->v[i].recipient != NULL && ff_memcasemem(d, n, out->v[i].recipient) != NULL)
+            return false;
+    return true;
+}

@@ -86,6 +86,12 @@ ff_status mta_set_host(ff_hit *h, const char *s, size_t len);
  * several recipients. Returns FF_OK or FF_ENOMEM. */
 ff_status mta_fill(ff_hits *out, size_t first, const ff_hit *from);
 
+/* mta_diag_is_for() says whether a diagnostic d[0..n) that a notice gives once for all
+ * the hits out->v[first..] belongs to h: yes, unless it quotes one of those recipients
+ * and not h's (then it is that recipient's reply, and one 5.1.1 must not suppress all). */
+bool mta_diag_is_for(const char *d, size_t n, const ff_hits *out, size_t first,
+                     const ff_hit *h);
+
 /* mta_blank() says whether the line s[0..len) holds only white space. */
 bool mta_blank(const char *s, size_t len);
 

@@ -21,7 +21,8 @@
  *   Technical details of permanent failure:
  *   Google tried to deliver your message, but it was rejected by ... 550 5.1.1 ...
  *
- * The server's reply is the diagnostic. Without one (Google gave up by itself: an address
+ * X-Failed-Recipients lists every address a notice is about; those the text does not name
+ * are added after the ones it does. The server's reply is the diagnostic. Without one (Google gave up by itself: an address
  * that cannot be found, a delay), the notice's own sentence is, so the rules still read
  * what Google said. A notice about a delay reports the recipient as delayed.
  */
@@ -95,11 +96,44 @@ static ff_status add(ff_hits *out, const char *addr, size_t alen, bool delayed)
     return h->recipient && h->dsn_action ? FF_OK : FF_ENOMEM;
 }
 
+static ff_status named(const char *t, size_t len, bool delayed, ff_hits *out);
+
+/* The addresses of X-Failed-Recipients ("a@x, b@y") that the text did not name, after
+ * those it did: the header lists every address the notice is about, the sentence of the
+ * current layout only the first. */
+static ff_status failed_header(const ff_mail *m, bool delayed, size_t first, ff_hits *out)
+{
+    const char *v = ff_mail_header(m, "X-Failed-Recipients");
+    size_t n = v ? strlen(v) : 0, off, alen;
+    while (n > 0 && ff_addr_find(v, n, &off, &alen)) {
+        bool have = false;
+        for (size_t i = first; i < out->n && !have; i++)
+            have = out->v[i].recipient && strlen(out->v[i].recipient) == alen &&
+                   strncasecmp(out->v[i].recipient, v + off, alen) == 0;
+        if (!have) {
+            ff_status st = add(out, v + off, alen, delayed);
+            if (st != FF_OK)
+                return st;
+        }
+        v += off + alen;
+        n -= off + alen;
+    }
+    return FF_OK;
+}
+
 /* The recipients: the indented list of the older layout, else the address the sentence
- * names ("wasn't delivered to a@b", "delivering your message to a@b"), else
- * X-Failed-Recipients. */
+ * names ("wasn't delivered to a@b", "delivering your message to a@b"); then those of
+ * X-Failed-Recipients not named yet. */
 static ff_status recipients(const ff_mail *m, const char *t, size_t len, bool delayed,
                             ff_hits *out)
+{
+    size_t first = out->n;
+    ff_status st = named(t, len, delayed, out);
+    return st == FF_OK ? failed_header(m, delayed, first, out) : st;
+}
+
+/* The recipients the text names (see recipients()). */
+static ff_status named(const char *t, size_t len, bool delayed, ff_hits *out)
 {
     const char *list = after(t, len, "Delivery to the following recipient");
     if (list) {
@@ -133,10 +167,6 @@ static ff_status recipients(const ff_mail *m, const char *t, size_t len, bool de
                               &off, &alen) && off < 8)
             return add(out, p + off, alen, delayed);
     }
-    const char *failed = ff_mail_header(m, "X-Failed-Recipients");
-    size_t off, alen;
-    if (failed && ff_addr_find(failed, strlen(failed), &off, &alen))
-        return add(out, failed + off, alen, delayed);
     return FF_OK;
 }
 
@@ -193,8 +223,17 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         }
     }
     if (diag) {
-        for (size_t i = first; i < out->n && st == FF_OK; i++)
-            st = mta_set_diag(&out->v[i], diag, strlen(diag));
+        /* a reply that quotes another recipient is not this one's: Google's sentence is */
+        const char *s = ff_memcasemem(t, len, "Your message wasn't");
+        char *own = s ? paragraph(s, (size_t)(t + len - s)) : NULL;
+        for (size_t i = first; i < out->n && st == FF_OK; i++) {
+            ff_hit *h = &out->v[i];
+            if (mta_diag_is_for(diag, strlen(diag), out, first, h))
+                st = mta_set_diag(h, diag, strlen(diag));
+            else if (own != NULL)
+                st = mta_set_diag(h, own, strlen(own));
+        }
+        free(own);
         free(diag);
     }
     return st;

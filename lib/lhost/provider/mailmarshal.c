@@ -82,15 +82,10 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             }
         }
     }
-    /* A reason that quotes one of the listed addresses is that recipient's reply: the
-     * others are not known to have failed the same way (one 5.1.1 must not suppress all). */
     size_t why_n = why ? (size_t)(why_end - why) : 0;
-    bool owned = false;
-    for (size_t i = first; why != NULL && i < out->n && !owned; i++)
-        owned = ff_memcasemem(why, why_n, out->v[i].recipient) != NULL;
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
-        if (why != NULL && (!owned || ff_memcasemem(why, why_n, h->recipient) != NULL))
+        if (why != NULL && mta_diag_is_for(why, why_n, out, first, h))
             st = mta_set_diag(h, why, why_n);
         if (st == FF_OK && remote != NULL && remote_n > 0)
             st = mta_set_host(h, remote, remote_n);
