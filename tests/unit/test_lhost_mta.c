@@ -152,6 +152,12 @@ static const struct row rows[] = {
         {"user@example.org", "User user (user@example.org) not listed in Domino Directory",
          "", NULL, NULL, "failed", 0, NULL},
     }},
+    /* The reason quotes the first recipient: it is not the second's. */
+    {"domino-two.eml", "domino", 2, {
+        {"ida@example.org", "User ida (ida@example.org) not listed in Domino Directory",
+         "", NULL, NULL, "failed", 0, NULL},
+        {"jon@example.org", NULL, "", NULL, NULL, "failed", 0, NULL},
+    }},
     {"mailfoundry-failed.eml", "mailfoundry", 1, {
         {"user@example.org",
          "Server mx.example.org[192.0.2.12] failed with: 550 <user@example.org> No such user "

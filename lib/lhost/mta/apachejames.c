@@ -52,7 +52,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         }
     }
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
-        if (err != NULL)
+        if (err != NULL &&
+            mta_diag_is_for(err, (size_t)(err_end - err), out, first, &out->v[i]))
             st = mta_set_diag(&out->v[i], err, (size_t)(err_end - err));
         if (st == FF_OK)
             st = mta_set(&out->v[i].dsn_action, "failed", 6);

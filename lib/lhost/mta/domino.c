@@ -66,7 +66,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         }
     }
     for (size_t i = first; st == FF_OK && why != NULL && i < out->n; i++)
-        st = mta_set_diag(&out->v[i], why, (size_t)(why_end - why));
+        if (mta_diag_is_for(why, (size_t)(why_end - why), out, first, &out->v[i]))
+            st = mta_set_diag(&out->v[i], why, (size_t)(why_end - why));
     return st;
 }
 

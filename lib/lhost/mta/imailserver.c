@@ -68,7 +68,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     }
     /* the quoted response answers every "undeliverable to" address before it */
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
-        if (out->v[i].diagnostic == NULL && resp != NULL)
+        if (out->v[i].diagnostic == NULL && resp != NULL &&
+            mta_diag_is_for(resp, (size_t)(resp_end - resp), out, first, &out->v[i]))
             st = mta_set_diag(&out->v[i], resp, (size_t)(resp_end - resp));
         if (st == FF_OK)
             st = mta_set(&out->v[i].dsn_action, "failed", 6);
