@@ -291,6 +291,27 @@ static char *header_value(const char *raw, size_t n)
 {
     if (n > MAIL_HEADER_VALUE_MAX)
         n = MAIL_HEADER_VALUE_MAX;
+    /* Most values are plain ASCII without encoded-words: unfold them in one pass, as
+     * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs
+     * made spaces. Anything else takes GMime's path below. */
+    bool plain = true;
+    for (size_t i = 0; i < n && plain; i++)
+        plain = (unsigned char)raw[i] < 0x80 && raw[i] != '\0' &&
+                !(raw[i] == '=' && i + 1 < n && raw[i + 1] == '?');
+    if (plain) {
+        size_t a = 0, b = n;
+        while (a < b && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
+            a++;
+        while (b > a && (raw[b - 1] == ' ' || raw[b - 1] == '\t' || raw[b - 1] == '\r' ||
+                         raw[b - 1] == '\n'))
+            b--;
+        char *u = g_malloc(b - a + 1), *o = u;
+        for (size_t i = a; i < b; i++)
+            if (raw[i] != '\r' && raw[i] != '\n')
+                *o++ = raw[i] == '\t' ? ' ' : raw[i];
+        *o = '\0';
+        return u;
+    }
     char *tmp = g_strndup(raw, n);
     char *v = g_mime_utils_header_unfold(tmp);
     g_free(tmp);

@@ -16,7 +16,12 @@ char *cli_slurp(const char *path, size_t *len)
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL)
         return NULL;
+    /* a regular file's size is known: one exact buffer, no growing, no untouched pages */
     size_t cap = 65536, n = 0;
+    struct stat sb;
+    if (f != stdin && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+        (unsigned long long)sb.st_size < (unsigned long long)FF_DECODE_MAX * 4u)
+        cap = (size_t)sb.st_size + 1; /* +1: a full read then proves the end was reached */
     char *buf = malloc(cap + 1);
     while (buf != NULL) {
         size_t got = fread(buf + n, 1, cap - n, f);
