@@ -38,21 +38,40 @@ static void mkdirs(const char *base)
     }
 }
 
+/* A new file in maildir `dir`'s tmp/ with a unique name; *seq, tmp and final (its name
+ * under new/) are filled for maildir_commit(). NULL when it cannot be created. */
+static FILE *maildir_open(sim_cfg *cfg, const char *dir, unsigned long *seq, char *tmp,
+                          char *final, size_t cap)
+{
+    mkdirs(dir);
+    pthread_mutex_lock(&cfg->lock);
+    *seq = ++cfg->seq;
+    pthread_mutex_unlock(&cfg->lock);
+    char name[256];
+    snprintf(name, sizeof name, "%ld.S%lu_%d.%s", (long)time(NULL), *seq, (int)getpid(),
+             cfg->hostname);
+    snprintf(tmp, cap, "%s/tmp/%s", dir, name);
+    snprintf(final, cap, "%s/new/%s", dir, name);
+    return fopen(tmp, "wb");
+}
+
+/* Flushes, syncs and closes f, then moves it into new/; a failed write leaves nothing. */
+static void maildir_commit(FILE *f, bool ok, const char *tmp, const char *final)
+{
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, final) != 0)
+        unlink(tmp);
+}
+
 void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *rcpt,
                 const char *msg, size_t len)
 {
     if (!cfg->maildir)
         return;
-    mkdirs(cfg->maildir);
-    pthread_mutex_lock(&cfg->lock);
-    unsigned long seq = ++cfg->seq;
-    pthread_mutex_unlock(&cfg->lock);
-    char name[256], tmp[4096], final[4096];
-    snprintf(name, sizeof name, "%ld.S%lu_%d.%s", (long)time(NULL), seq, (int)getpid(),
-             cfg->hostname);
-    snprintf(tmp, sizeof tmp, "%s/tmp/%s", cfg->maildir, name);
-    snprintf(final, sizeof final, "%s/new/%s", cfg->maildir, name);
-    FILE *f = fopen(tmp, "w");
+    unsigned long seq;
+    char tmp[4096], final[4096];
+    FILE *f = maildir_open(cfg, cfg->maildir, &seq, tmp, final, sizeof tmp);
     if (!f)
         return;
     char date[64];
@@ -109,32 +128,18 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
                 "I am out of the office until Monday and will read your message then.\r\n",
                 rcpt, to, date, seq, cfg->hostname);
     }
-    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, final) != 0)
-        unlink(tmp);
+    maildir_commit(f, true, tmp, final);
 }
 
 void sim_keep(sim_cfg *cfg, const char *msg, size_t len)
 {
     if (!cfg->keep)
         return;
-    mkdirs(cfg->keep);
-    pthread_mutex_lock(&cfg->lock);
-    unsigned long seq = ++cfg->seq;
-    pthread_mutex_unlock(&cfg->lock);
+    unsigned long seq;
     char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/tmp/%ld.K%lu_%d.%s", cfg->keep, (long)time(NULL), seq,
-             (int)getpid(), cfg->hostname);
-    snprintf(final, sizeof final, "%s/new/%ld.K%lu_%d.%s", cfg->keep, (long)time(NULL), seq,
-             (int)getpid(), cfg->hostname);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return;
-    bool ok = fwrite(msg, 1, len, f) == len && fflush(f) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, final) != 0)
-        unlink(tmp);
+    FILE *f = maildir_open(cfg, cfg->keep, &seq, tmp, final, sizeof tmp);
+    if (f)
+        maildir_commit(f, fwrite(msg, 1, len, f) == len, tmp, final);
 }
 
 /* Greylisting: one entry per (sender, recipient) with the time it was first seen. */
