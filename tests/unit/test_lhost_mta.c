@@ -68,6 +68,13 @@ static const struct row rows[] = {
          "554 <ben@example.net>... 550 Host unknown (Authoritative answer from name server)",
          "", NULL, NULL, "failed", 550, NULL},
     }},
+    /* Each RCPT's refusal is its recipient's, with no outcome lines to say so. */
+    {"sendmail-two-replies.eml", "sendmail", 2, {
+        {"una@example.org", "550 5.1.1 <una@example.org>... User unknown", "5.1.1", "RCPT",
+         "mx.example.org", "failed", 550, NULL},
+        {"vic@example.org", "552 5.2.2 <vic@example.org>... Mailbox full", "5.2.2", "RCPT",
+         "mx.example.org", "failed", 552, NULL},
+    }},
     /* The connection failed: the host is named, the recipient is not. */
     {"sendmail-v5-host.eml", "sendmail", 1, {
         {NULL, "421 mx.example.org (smtp)... Deferred: Connection refused by mx.example.org",

@@ -67,6 +67,8 @@ typedef struct session {
     bool done[SM_TRACK];  /* recipients the transcript ended on their own line */
     const char *host_outcome; /* the first "HOST (smtp)... text" line, and its length */
     size_t host_outcome_n;
+    const char *rcpt;     /* the ">>> RCPT To:<addr>" line the open reply answers */
+    size_t rcpt_n;
 } session;
 
 static ff_hit *find(ff_hits *out, size_t first, const char *addr)
@@ -120,6 +122,44 @@ static bool outcome(const char *l, size_t n)
     return dots != NULL && memchr(l, '@', (size_t)(dots - l)) != NULL;
 }
 
+/* A failure reply to "RCPT To:<addr>" is that recipient's, even when the transcript
+ * never ends the recipient on a line of its own: it is applied now, before the next
+ * command's reply can be taken for it. */
+static ff_status settle(ff_hits *out, size_t first, session *ss)
+{
+    const char *rc = ss->rcpt;
+    ss->rcpt = NULL;
+    if (rc == NULL || ss->reply == NULL)
+        return FF_OK;
+    size_t rn = (size_t)(ss->reply_end - ss->reply);
+    const char *r = ss->reply;
+    if (rn > 3 && memcmp(r, "<<<", 3) == 0) {
+        r += 3;
+        rn -= 3;
+    }
+    while (rn > 0 && *r == ' ') {
+        r++;
+        rn--;
+    }
+    if (mta_code_find(r, rn < 4 ? rn : 4) < 400)
+        return FF_OK;
+    size_t off, an;
+    if (!ff_addr_find(rc, ss->rcpt_n, &off, &an))
+        return FF_OK;
+    char *addr = ff_addr_dup(rc + off, an);
+    if (addr == NULL)
+        return FF_ENOMEM;
+    ff_hit *h = find(out, first, addr);
+    free(addr);
+    if (h == NULL)
+        return FF_OK;
+    size_t idx = (size_t)(h - out->v) - first;
+    if (idx >= SM_TRACK || ss->done[idx])
+        return FF_OK;
+    ss->done[idx] = true;
+    return apply_session(h, ss);
+}
+
 /* "[421 ]example.org (smtp)... text": sendmail's word on a host, which V5 writes when the
  * connection failed and no recipient was tried. A local name ("user... Deferred") or a
  * program ("\"|procmail\"... Service unavailable") is no host. */
@@ -156,6 +196,8 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
     ss->reply_open = false;
     const char *talk = ff_memcasemem(l, n < 24 ? n : 24, "while talking to ");
     if (talk != NULL) {
+        if ((st = settle(out, first, ss)) != FF_OK)
+            return st;
         const char *h = talk + strlen("while talking to ");
         size_t hn = (size_t)(l + n - h);
         while (hn > 0 && (h[hn - 1] == ':' || h[hn - 1] == '.'))
@@ -168,13 +210,18 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
         return ss->host ? FF_OK : FF_ENOMEM;
     }
     if (n >= 4 && memcmp(l, ">>> ", 4) == 0) {
+        st = settle(out, first, ss);
         /* what the server says to QUIT or RSET is no answer about a recipient */
         ss->quit = ff_startswith_case(l + 4, n - 4, "QUIT") ||
                    ff_startswith_case(l + 4, n - 4, "RSET");
         if (!ss->quit)
             ss->command = mta_command(l + 4, n - 4);
+        if (ss->command != NULL && strcmp(ss->command, "RCPT") == 0) {
+            ss->rcpt = l + 4;
+            ss->rcpt_n = n - 4;
+        }
         ss->reply = NULL;
-        return FF_OK;
+        return st;
     }
     if (n >= 3 && memcmp(l, "<<<", 3) == 0) {
         /* "503 Need RCPT" only says that every recipient had failed already */
@@ -223,6 +270,7 @@ static ff_status transcript_line(ff_hits *out, size_t first, session *ss, const 
             st = apply_session(h, ss);
         /* a reply answers the recipient after it, not the next one */
         ss->reply = NULL;
+        ss->rcpt = NULL;
         return st;
     }
     if (ff_memcasemem(l, n, "... ") != NULL) {
@@ -348,12 +396,19 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             st = transcript_line(out, first, &ss, l, n, &local, &local_n);
         }
     }
-    /* Recipients the transcript did not end on their own line share its last reply. */
+    if (st == FF_OK)
+        st = settle(out, first, &ss);
+    /* Recipients the transcript did not end on their own line share its last reply,
+     * unless that reply quotes another of them. */
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
         bool done = i - first < SM_TRACK && ss.done[i - first];
-        if (!done && (ss.host != NULL || ss.reply != NULL))
-            st = apply_session(h, &ss);
+        session mine = ss;
+        if (mine.reply != NULL &&
+            !mta_diag_is_for(mine.reply, (size_t)(mine.reply_end - mine.reply), out, first, h))
+            mine.reply = NULL;
+        if (!done && (mine.host != NULL || mine.reply != NULL))
+            st = apply_session(h, &mine);
         if (st == FF_OK && h->diagnostic == NULL && local != NULL)
             st = mta_set_diag(h, local, local_n);
         if (st == FF_OK && h->dsn_action == NULL)
