@@ -166,6 +166,15 @@ static void test_notices(void **state)
     assert_int_equal(b.recs[0].decision.reason, FF_REASON_BLOCKED); /* SC-001 decides */
     ff_bounce_clear(&b);
 
+    /* the text's reply quotes the first recipient: the second is not suppressed by it */
+    decode_one("notice-ezweb-two.eml", &b);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    assert_string_equal(b.recs[1].recipient, "bo@mail.example");
+    assert_null(b.recs[1].diagnostic);
+    assert_int_not_equal(b.recs[1].decision.action, FF_ACTION_SUPPRESS);
+    ff_bounce_clear(&b);
+
     decode_one("notice-einsundeins.eml", &b);
     assert_string_equal(b.format, "einsundeins");
     assert_int_equal(b.n, 1); /* the returned header's To: is not read */

@@ -136,7 +136,7 @@ ff_status ff_notice_scan(const ff_mail *m, const ff_notice_format *f, ff_hits *o
     }
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
-        if (h->diagnostic == NULL && dn > 0)
+        if (h->diagnostic == NULL && dn > 0 && mta_diag_is_for(d, dn, out, first, h))
             st = mta_set_diag(h, d, dn);
         if (st == FF_OK)
             st = mta_set(&h->dsn_action, "failed", 6);
