@@ -200,6 +200,13 @@ static const struct row rows[] = {
          "5.1.1", "RCPT", NULL, "failed", 550, NULL},
         {"other@example.net", "Mailbox disabled", "", NULL, NULL, "failed", 0, NULL},
     }},
+    /* The technical details quote the first recipient only: the second has no reason. */
+    {"generic-list-shared.eml", "generic", 2, {
+        {"user@example.org",
+         "SMTP:RCPT host 192.0.2.8: 550 5.1.1 <user@example.org>... No such user here",
+         "5.1.1", "RCPT", NULL, "failed", 550, NULL},
+        {"other@example.net", NULL, "", NULL, NULL, "failed", 0, NULL},
+    }},
     {"generic-dots.eml", "generic", 2, {
         {"user@example.org", "User unknown", "", NULL, NULL, "failed", 0, NULL},
         {"box@example.net", "552 5.2.2 Mailbox full", "5.2.2", NULL, NULL, "failed", 552, NULL},

@@ -302,7 +302,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         st = from_header(m, out);
     for (size_t i = first; st == FF_OK && i < out->n; i++) {
         ff_hit *h = &out->v[i];
-        if (h->diagnostic == NULL && tech != NULL)
+        if (h->diagnostic == NULL && tech != NULL &&
+            mta_diag_is_for(tech, (size_t)(tech_end - tech), out, first, h))
             st = mta_set_diag(h, tech, (size_t)(tech_end - tech));
         /* "SMTP:RCPT host 192.0.2.1: 550 ..." names the command */
         const char *d = h->diagnostic;
