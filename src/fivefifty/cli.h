@@ -47,6 +47,25 @@ void cli_json_str(json_t *obj, const char *key, const char *v);
 /* The decision's fields (reason, class, side, action, provider, rule, fix) into `obj`. */
 void cli_json_decision(json_t *obj, const ff_decision *d);
 
+/* JSON lines written straight into a growing buffer (jsonw.c): the same bytes as a
+ * compact, order-preserving jansson dump, for output written by the million. Begin a
+ * line, add members, end it; w->p (malloc'd, the caller frees) holds every line so far,
+ * w->oom says an append was lost. String members whose value is NULL (or not valid UTF-8,
+ * which jansson refuses) are left out; _opt ones also when empty. */
+typedef struct cli_jw {
+    char *p;
+    size_t n, cap, members;
+    bool oom;
+} cli_jw;
+
+void cli_jw_begin(cli_jw *w);
+void cli_jw_str(cli_jw *w, const char *key, const char *v);
+void cli_jw_str_opt(cli_jw *w, const char *key, const char *v);
+void cli_jw_int(cli_jw *w, const char *key, long long v);
+void cli_jw_null(cli_jw *w, const char *key);
+void cli_jw_bool(cli_jw *w, const char *key, bool v);
+void cli_jw_end(cli_jw *w);
+
 /* An aligned text table: add rows of `ncols` cells, then print with column widths capped
  * at `max` (longer cells are cut with an ellipsis). Cells are copied. */
 typedef struct cli_table {

@@ -35,34 +35,43 @@ struct run {
     size_t by_reason[FF_REASON__COUNT];
 };
 
-static json_t *record_json(const char *where, const ff_bounce_record *r)
+/* One record as a JSON line (field order and bytes as the man page documents). */
+static void record_json(cli_jw *w, const char *where, const ff_bounce_record *r)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "file", json_string(where));
-    cli_json_str(j, "recipient", r->recipient);
-    cli_json_str(j, "original_recipient", r->original_recipient);
-    cli_json_str(j, "dsn_action", r->dsn_action);
-    json_object_set_new(j, "status", json_string(r->status));
-    json_object_set_new(j, "code", r->code ? json_integer(r->code) : json_null());
-    cli_json_decision(j, &r->decision);
-    json_object_set_new(j, "hardbounce",
-                        json_boolean(ff_reason_hardbounce(r->decision.reason,
-                                                          ff_status_class(r->status))));
-    cli_json_str(j, "diagnostic", r->diagnostic);
-    cli_json_str(j, "diagnostic_type", r->diagnostic_type);
-    cli_json_str(j, "remote_mta", r->remote_mta);
-    cli_json_str(j, "reporting_mta", r->reporting_mta);
-    cli_json_str(j, "command", r->command);
-    cli_json_str(j, "date", r->date);
-    cli_json_str(j, "message_id", r->message_id);
-    cli_json_str(j, "from", r->from);
-    cli_json_str(j, "to", r->to);
-    cli_json_str(j, "subject", r->subject);
-    cli_json_str(j, "list_id", r->list_id);
-    cli_json_str(j, "format", r->format);
-    cli_json_str(j, "feedback_type", r->feedback_type);
-    cli_json_str(j, "auth_results", r->auth_results);
-    return j;
+    const ff_decision *d = &r->decision;
+    cli_jw_begin(w);
+    cli_jw_str(w, "file", where);
+    cli_jw_str_opt(w, "recipient", r->recipient);
+    cli_jw_str_opt(w, "original_recipient", r->original_recipient);
+    cli_jw_str_opt(w, "dsn_action", r->dsn_action);
+    cli_jw_str(w, "status", r->status);
+    if (r->code)
+        cli_jw_int(w, "code", r->code);
+    else
+        cli_jw_null(w, "code");
+    cli_jw_str(w, "reason", ff_reason_name(d->reason));
+    cli_jw_str(w, "class", ff_class_name(d->klass));
+    cli_jw_str(w, "side", ff_side_name(d->side));
+    cli_jw_str(w, "action", ff_action_name(d->action));
+    cli_jw_str(w, "provider", d->provider);
+    cli_jw_str(w, "rule", d->rule);
+    cli_jw_str(w, "fix", d->fix ? d->fix : "");
+    cli_jw_bool(w, "hardbounce", ff_reason_hardbounce(d->reason, ff_status_class(r->status)));
+    cli_jw_str_opt(w, "diagnostic", r->diagnostic);
+    cli_jw_str_opt(w, "diagnostic_type", r->diagnostic_type);
+    cli_jw_str_opt(w, "remote_mta", r->remote_mta);
+    cli_jw_str_opt(w, "reporting_mta", r->reporting_mta);
+    cli_jw_str_opt(w, "command", r->command);
+    cli_jw_str_opt(w, "date", r->date);
+    cli_jw_str_opt(w, "message_id", r->message_id);
+    cli_jw_str_opt(w, "from", r->from);
+    cli_jw_str_opt(w, "to", r->to);
+    cli_jw_str_opt(w, "subject", r->subject);
+    cli_jw_str_opt(w, "list_id", r->list_id);
+    cli_jw_str_opt(w, "format", r->format);
+    cli_jw_str_opt(w, "feedback_type", r->feedback_type);
+    cli_jw_str_opt(w, "auth_results", r->auth_results);
+    cli_jw_end(w);
 }
 
 static void report(struct run *run, const char *where, ff_status st, const char *msg)
@@ -107,32 +116,14 @@ static void decode_job(const struct run *run, struct job *j)
     j->st = ff_decode(run->rules, j->data, j->len, &j->b, &j->err);
     if (!run->json || j->b.n == 0)
         return;
-    size_t cap = 0, n = 0;
-    for (size_t i = 0; i < j->b.n; i++) {
-        json_t *o = record_json(j->where, &j->b.recs[i]);
-        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(o);
-        if (line == NULL)
-            continue;
-        size_t l = strlen(line);
-        if (n + l + 2 > cap) {
-            size_t nc = cap ? cap * 2 : 1024;
-            while (nc < n + l + 2)
-                nc *= 2;
-            char *g = realloc(j->json, nc);
-            if (g == NULL) {
-                free(line);
-                continue;
-            }
-            j->json = g;
-            cap = nc;
-        }
-        memcpy(j->json + n, line, l);
-        n += l;
-        j->json[n++] = '\n';
-        j->json[n] = '\0';
-        free(line);
+    cli_jw w = {0};
+    for (size_t i = 0; i < j->b.n; i++)
+        record_json(&w, j->where, &j->b.recs[i]);
+    if (w.oom) {
+        free(w.p);
+        w.p = NULL;
     }
+    j->json = w.p;
 }
 
 static void *worker(void *arg)
