@@ -98,6 +98,12 @@ static const struct row rows[] = {
          "554 \"|/usr/bin/procmail -f- || exit 75 #jo\"... Service unavailable", "", NULL,
          NULL, "failed", 554, NULL},
     }},
+    /* What one pipe printed about its own address is not the other pipe's reason. */
+    {"exim-pipe-two.eml", "exim", 2, {
+        {"desk@example.net", "helpdesk: no queue for desk@example.net", "", NULL, NULL,
+         "failed", 0, NULL},
+        {"sales@example.net", NULL, "", NULL, NULL, "failed", 0, NULL},
+    }},
     {"exim-failed.eml", "exim", 2, {
         {"user@example.org",
          "host mx.example.org [192.0.2.20] SMTP error from remote mail server after RCPT "

@@ -144,7 +144,8 @@ static ff_status generated(const char *t, size_t len, size_t *pos, ff_hits *out,
         be = l + n;
     }
     for (size_t i = first; b != NULL && i < out->n; i++) {
-        if (out->v[i].diagnostic != NULL)
+        if (out->v[i].diagnostic != NULL ||
+            !mta_diag_is_for(b, (size_t)(be - b), out, first, &out->v[i]))
             continue;
         ff_status st = mta_set_diag(&out->v[i], b, (size_t)(be - b));
         if (st != FF_OK)

@@ -409,7 +409,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             mine.reply = NULL;
         if (!done && (mine.host != NULL || mine.reply != NULL))
             st = apply_session(h, &mine);
-        if (st == FF_OK && h->diagnostic == NULL && local != NULL)
+        if (st == FF_OK && h->diagnostic == NULL && local != NULL &&
+            mta_diag_is_for(local, local_n, out, first, h))
             st = mta_set_diag(h, local, local_n);
         if (st == FF_OK && h->dsn_action == NULL)
             st = delayed ? mta_set(&h->dsn_action, "delayed", 7)
