@@ -98,8 +98,13 @@ int cli_zone_load(struct ff_dns *dns, const char *path);
 char *cli_slurp(const char *path, size_t *len);
 
 /* One message found by walking the inputs: a file, a maildir entry, or an mbox member.
- * `where` names it for output ("box.mbox#3", "maildir/new/123"). */
-typedef int (*cli_message_fn)(void *ctx, const char *where, const char *data, size_t len);
+ * `path` is the file it came from; `member` is its 1-based place in an mbox that holds
+ * several, 0 when the file is the message. */
+typedef int (*cli_message_fn)(void *ctx, const char *path, size_t member, const char *data,
+                              size_t len);
+
+/* The name of a message for people: the path, with "#N" for an mbox member. */
+void cli_where(char *out, size_t cap, const char *path, size_t member);
 
 /* Walk PATH arguments: a file (an mbox when it starts with "From "), a maildir (cur/ and
  * new/), a directory of message files, or "-" for stdin. Calls fn per message; stops early

@@ -36,11 +36,14 @@ struct run {
 };
 
 /* One record as a JSON line (field order and bytes as the man page documents). */
-static void record_json(cli_jw *w, const char *where, const ff_bounce_record *r)
+static void record_json(cli_jw *w, const char *path, size_t member,
+                        const ff_bounce_record *r)
 {
     const ff_decision *d = &r->decision;
     cli_jw_begin(w);
-    cli_jw_str(w, "file", where);
+    cli_jw_str(w, "file", path);
+    if (member)
+        cli_jw_int(w, "message", (long long)member);
     cli_jw_str_opt(w, "recipient", r->recipient);
     cli_jw_str_opt(w, "original_recipient", r->original_recipient);
     cli_jw_str_opt(w, "dsn_action", r->dsn_action);
@@ -74,28 +77,16 @@ static void record_json(cli_jw *w, const char *where, const ff_bounce_record *r)
     cli_jw_end(w);
 }
 
-static void report(struct run *run, const char *where, ff_status st, const char *msg)
-{
-    if (run->quiet)
-        return;
-    if (run->json) {
-        json_t *e = json_object();
-        json_object_set_new(e, "file", json_string(where));
-        json_object_set_new(e, "error", json_string(ff_strerror(st)));
-        json_object_set_new(e, "detail", json_string(msg));
-        cli_json_line(stderr, e);
-    } else {
-        fprintf(stderr, "fivefifty: %s: %s%s%s\n", where, ff_strerror(st), *msg ? ": " : "",
-                msg);
-    }
-}
+struct job;
+static void report(struct run *run, const struct job *j, ff_status st, const char *msg);
 
 #define BATCH 256
 #define JOBS_MAX 64
 
 /* One message of a batch: its bytes (owned) in, the decoded bounce and its JSON lines out. */
 struct job {
-    char *where, *data;
+    char *path, *where, *data; /* where: the path with "#N" for an mbox member */
+    size_t member;
     size_t len;
     ff_bounce b;
     ff_error err;
@@ -110,6 +101,24 @@ struct batch {
     atomic_size_t next;
 };
 
+static void report(struct run *run, const struct job *j, ff_status st, const char *msg)
+{
+    if (run->quiet)
+        return;
+    if (run->json) {
+        json_t *e = json_object();
+        json_object_set_new(e, "file", json_string(j->path));
+        if (j->member)
+            json_object_set_new(e, "message", json_integer((json_int_t)j->member));
+        json_object_set_new(e, "error", json_string(ff_strerror(st)));
+        json_object_set_new(e, "detail", json_string(msg));
+        cli_json_line(stderr, e);
+    } else {
+        fprintf(stderr, "fivefifty: %s: %s%s%s\n", j->where, ff_strerror(st), *msg ? ": " : "",
+                msg);
+    }
+}
+
 static void decode_job(const struct run *run, struct job *j)
 {
     memset(&j->err, 0, sizeof j->err);
@@ -118,7 +127,7 @@ static void decode_job(const struct run *run, struct job *j)
         return;
     cli_jw w = {0};
     for (size_t i = 0; i < j->b.n; i++)
-        record_json(&w, j->where, &j->b.recs[i]);
+        record_json(&w, j->path, j->member, &j->b.recs[i]);
     if (w.oom) {
         free(w.p);
         w.p = NULL;
@@ -142,10 +151,10 @@ static void emit(struct run *run, struct job *j)
     cli_progress_step(&run->progress);
     if (j->st == FF_ENOTBOUNCE) {
         run->notbounce++;
-        report(run, j->where, j->st, j->err.msg);
+        report(run, j, j->st, j->err.msg);
     } else if (j->st != FF_OK) {
         run->broken++;
-        report(run, j->where, j->st, j->err.msg);
+        report(run, j, j->st, j->err.msg);
     }
     if (j->json)
         fputs(j->json, stdout);
@@ -187,6 +196,7 @@ static void flush(struct batch *bt)
         emit(run, j);
         ff_bounce_clear(&j->b);
         free(j->json);
+        free(j->path);
         free(j->where);
         free(j->data);
         memset(j, 0, sizeof *j);
@@ -194,13 +204,18 @@ static void flush(struct batch *bt)
     bt->n = 0;
 }
 
-static int one(void *ctx, const char *where, const char *data, size_t len)
+static int one(void *ctx, const char *path, size_t member, const char *data, size_t len)
 {
     struct batch *bt = ctx;
     struct job *j = &bt->jobs[bt->n];
+    char where[4096];
+    cli_where(where, sizeof where, path, member);
+    j->path = strdup(path);
     j->where = strdup(where);
+    j->member = member;
     j->data = malloc(len + 1);
-    if (j->where == NULL || j->data == NULL) {
+    if (j->path == NULL || j->where == NULL || j->data == NULL) {
+        free(j->path);
         free(j->where);
         free(j->data);
         memset(j, 0, sizeof *j);

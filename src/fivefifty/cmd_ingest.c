@@ -17,7 +17,9 @@ typedef struct ictx {
     ff_ingest_stats stats;
     bool json;
     cli_table t;
-    const char *where;
+    const char *path;
+    size_t member;
+    char where[4096];
     int fatal;
     char streams[16][64];      /* streams that got complaints or bounces */
     size_t nstreams;
@@ -37,7 +39,9 @@ static void report(void *ctx, const ff_ingest_outcome *o)
     }
     if (c->json) {
         json_t *j = json_object();
-        cli_json_str(j, "file", c->where);
+        cli_json_str(j, "file", c->path);
+        if (c->member)
+            json_object_set_new(j, "message", json_integer((json_int_t)c->member));
         cli_json_str(j, "recipient", r->recipient);
         if (o->rcpt_id)
             json_object_set_new(j, "id", json_integer(o->rcpt_id));
@@ -55,11 +59,14 @@ static void report(void *ctx, const ff_ingest_outcome *o)
     cli_table_add(&c->t, cells);
 }
 
-static int one(void *ctx, const char *where, const char *data, size_t len)
+static int one(void *ctx, const char *path, size_t member, const char *data, size_t len)
 {
     ictx *c = ctx;
     ff_error err = {0};
-    c->where = where;
+    c->path = path;
+    c->member = member;
+    cli_where(c->where, sizeof c->where, path, member);
+    const char *where = c->where;
     ff_status st = ff_ingest_message(c->e->store, c->e->rules, data, len, (int64_t)time(NULL),
                                      &c->stats, report, c, &err);
     if (st == FF_ENOTBOUNCE || st == FF_EPARSE || st == FF_ETOOBIG)

@@ -11,6 +11,14 @@
 
 #include "cli.h"
 
+void cli_where(char *out, size_t cap, const char *path, size_t member)
+{
+    if (member)
+        snprintf(out, cap, "%s#%zu", path, member);
+    else
+        snprintf(out, cap, "%s", path);
+}
+
 char *cli_slurp(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -94,17 +102,12 @@ static void one_file(struct walk *w, const char *path)
             w->count++;
             if (w->count_only)
                 continue;
-            char where[4096];
-            if (members > 1)
-                snprintf(where, sizeof where, "%s#%zu", path, i);
-            else
-                snprintf(where, sizeof where, "%s", path);
-            w->stop = w->fn(w->ctx, where, msg, mlen) != 0;
+            w->stop = w->fn(w->ctx, path, members > 1 ? i : 0, msg, mlen) != 0;
         }
     } else {
         w->count++;
         if (!w->count_only)
-            w->stop = w->fn(w->ctx, path, buf, len) != 0;
+            w->stop = w->fn(w->ctx, path, 0, buf, len) != 0;
     }
     free(buf);
 }
