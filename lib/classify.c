@@ -25,6 +25,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fivefifty/reply.h"
@@ -290,6 +291,40 @@ static bool valid_status(const char *s)
     return s && *s && ff_status_valid(s, strlen(s));
 }
 
+/* A multi-line reply that a DSN unfolded onto one line keeps every line's prefix
+ * ("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: ..."), which splits the
+ * phrases rules look for. Returns a copy without the prefixes after the first (same code,
+ * '-' or ' ', an enhanced status), or NULL when there are none. Caller frees. */
+static char *without_continuations(const char *t, size_t n, int code)
+{
+    if (code == 0 || n < 12)
+        return NULL;
+    char pre[4];
+    snprintf(pre, sizeof pre, "%d", code);
+    char *out = NULL;
+    size_t o = 0, from = 0;
+    for (size_t i = 1; i + 4 < n; i++) {
+        if (t[i - 1] != ' ' || memcmp(t + i, pre, 3) != 0 || (t[i + 3] != '-' && t[i + 3] != ' '))
+            continue;
+        char st[FF_STATUS_MAX];
+        if (ff_status_find(t + i + 4, n - i - 4 < 12 ? n - i - 4 : 12, st) != 0)
+            continue; /* no status right after the code: prose, not a line prefix */
+        size_t end = i + 4 + strlen(st);
+        if (end < n && t[end] == ' ')
+            end++;
+        if (out == NULL && (out = malloc(n + 1)) == NULL)
+            return NULL;
+        memcpy(out + o, t + from, i - from);
+        o += i - from;
+        from = i = end;
+    }
+    if (out == NULL)
+        return NULL;
+    memcpy(out + o, t + from, n - from);
+    out[o + n - from] = '\0';
+    return out;
+}
+
 ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
                       ff_decision *out)
 {
@@ -312,8 +347,10 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
     const char *prov = ff_provider_detect(in->remote_host, in->recipient, text);
     snprintf(out->provider, sizeof out->provider, "%s", prov);
 
-    ff_rules_query q = {.code = code, .status = status, .text = text, .text_len = tlen,
-                        .command = in->command, .provider = prov};
+    char *joined = without_continuations(text, tlen, code);
+    ff_rules_query q = {.code = code, .status = status, .text = joined ? joined : text,
+                        .text_len = joined ? strlen(joined) : tlen, .command = in->command,
+                        .provider = prov};
     ff_rules_hit hit;
     /* A success is a success whatever its words: rules describe failures, and a 2.6.0 must
      * not read as the content error X.6 would be in a 5xx. */
@@ -321,6 +358,7 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
                    same(in->dsn_action, "delivered") || same(in->dsn_action, "relayed") ||
                    same(in->dsn_action, "expanded");
     bool matched = !success && ff_rules_match(rules, &q, &hit) == FF_OK;
+    free(joined); /* the hit points into the rule set, never into the text */
     ff_reason r = matched ? hit.reason : FF_REASON_UNDEFINED;
     if (success)
         r = FF_REASON_DELIVERED;

@@ -102,6 +102,13 @@ static const row table[] = {
      "blocked", "soft", NULL, NULL, NULL},
     {"550 5.7.9 Rejected", "RCPT", "securityerror", "hard", NULL, NULL, NULL},
     {"554 5.7.0 Header error", ".", "policyviolation", "hard", NULL, NULL, NULL},
+    /* a multi-line reply unfolded onto one line keeps its line prefixes; phrases still match */
+    {"550-5.7.1 [192.0.2.1 13] Messages with multiple 550-5.7.1 addresses in From: header are "
+     "not accepted. 550 5.7.1 x - gsmtp", ".", "notcompliantrfc", "hard", NULL, NULL, NULL},
+    {"550-5.7.1 [192.0.2.22 18] Our system has detected that this message is 550-5.7.1 likely "
+     "suspicious due to the very low reputation of the sending IP 550-5.7.1 address. The "
+     "message has been 550-5.7.1 blocked. - gsmtp", ".", "badreputation", "hard", NULL, NULL,
+     NULL},
     /* X.2.1 with "User unknown" at RCPT: the directory says no such mailbox */
     {"550 5.2.1 <a@example.org>... User Unknown", "RCPT", "userunknown", "hard", "suppress",
      NULL, NULL},
