@@ -15,118 +15,128 @@
 #include "fivefifty/classify.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
+/* Lengths are taken at compile time: the tables are walked for every token of every
+ * reply classified, and measuring the same constant strings each time was most of it. */
 typedef struct dom {
     const char *domain; /* lower case */
+    size_t len;
     const char *provider;
 } dom;
+
+#define D(d, p) {d, sizeof d - 1, p}
 
 /* Host names and mailbox domains. Order: more specific first (protection.outlook.com
  * before outlook.com does not matter as both are Microsoft; gateways are listed before the
  * mailbox providers they front so a Proofpoint host in front of anyone is "proofpoint"). */
 static const dom domains[] = {
     /* gateways */
-    {"pphosted.com", "proofpoint"},
-    {"ppe-hosted.com", "proofpoint"},
-    {"proofpoint.com", "proofpoint"},
-    {"mimecast.com", "mimecast"},
-    {"mimecast-offshore.com", "mimecast"},
-    {"barracudanetworks.com", "barracuda"},
-    {"barracuda.com", "barracuda"},
-    {"ess.barracudanetworks.com", "barracuda"},
+    D("pphosted.com", "proofpoint"),
+    D("ppe-hosted.com", "proofpoint"),
+    D("proofpoint.com", "proofpoint"),
+    D("mimecast.com", "mimecast"),
+    D("mimecast-offshore.com", "mimecast"),
+    D("barracudanetworks.com", "barracuda"),
+    D("barracuda.com", "barracuda"),
+    D("ess.barracudanetworks.com", "barracuda"),
     /* Google */
-    {"google.com", "gmail"},
-    {"gmail.com", "gmail"},
-    {"googlemail.com", "gmail"},
+    D("google.com", "gmail"),
+    D("gmail.com", "gmail"),
+    D("googlemail.com", "gmail"),
     /* Microsoft */
-    {"outlook.com", "microsoft"},
-    {"hotmail.com", "microsoft"},
-    {"hotmail.co.uk", "microsoft"},
-    {"hotmail.fr", "microsoft"},
-    {"hotmail.de", "microsoft"},
-    {"hotmail.it", "microsoft"},
-    {"hotmail.es", "microsoft"},
-    {"live.com", "microsoft"},
-    {"live.co.uk", "microsoft"},
-    {"live.fr", "microsoft"},
-    {"live.de", "microsoft"},
-    {"msn.com", "microsoft"},
-    {"windowslive.com", "microsoft"},
-    {"office365.com", "microsoft"},
-    {"outlook.office365.com", "microsoft"},
+    D("outlook.com", "microsoft"),
+    D("hotmail.com", "microsoft"),
+    D("hotmail.co.uk", "microsoft"),
+    D("hotmail.fr", "microsoft"),
+    D("hotmail.de", "microsoft"),
+    D("hotmail.it", "microsoft"),
+    D("hotmail.es", "microsoft"),
+    D("live.com", "microsoft"),
+    D("live.co.uk", "microsoft"),
+    D("live.fr", "microsoft"),
+    D("live.de", "microsoft"),
+    D("msn.com", "microsoft"),
+    D("windowslive.com", "microsoft"),
+    D("office365.com", "microsoft"),
+    D("outlook.office365.com", "microsoft"),
     /* Yahoo (and AOL, AT&T's mail and Verizon's, which Yahoo runs) */
-    {"yahoodns.net", "yahoo"},
-    {"yahoo.com", "yahoo"},
-    {"yahoo.co.jp", "yahoo"},
-    {"yahoo.co.uk", "yahoo"},
-    {"yahoo.fr", "yahoo"},
-    {"yahoo.de", "yahoo"},
-    {"yahoo.es", "yahoo"},
-    {"yahoo.it", "yahoo"},
-    {"yahoo.ca", "yahoo"},
-    {"yahoo.com.br", "yahoo"},
-    {"yahoo-inc.com", "yahoo"},
-    {"ymail.com", "yahoo"},
-    {"rocketmail.com", "yahoo"},
-    {"aol.com", "yahoo"},
-    {"aim.com", "yahoo"},
-    {"verizonmedia.com", "yahoo"},
+    D("yahoodns.net", "yahoo"),
+    D("yahoo.com", "yahoo"),
+    D("yahoo.co.jp", "yahoo"),
+    D("yahoo.co.uk", "yahoo"),
+    D("yahoo.fr", "yahoo"),
+    D("yahoo.de", "yahoo"),
+    D("yahoo.es", "yahoo"),
+    D("yahoo.it", "yahoo"),
+    D("yahoo.ca", "yahoo"),
+    D("yahoo.com.br", "yahoo"),
+    D("yahoo-inc.com", "yahoo"),
+    D("ymail.com", "yahoo"),
+    D("rocketmail.com", "yahoo"),
+    D("aol.com", "yahoo"),
+    D("aim.com", "yahoo"),
+    D("verizonmedia.com", "yahoo"),
     /* Apple */
-    {"icloud.com", "apple"},
-    {"me.com", "apple"},
-    {"mac.com", "apple"},
-    {"apple.com", "apple"},
+    D("icloud.com", "apple"),
+    D("me.com", "apple"),
+    D("mac.com", "apple"),
+    D("apple.com", "apple"),
     /* the rest of the big ones */
-    {"messagingengine.com", "fastmail"},
-    {"fastmail.com", "fastmail"},
-    {"fastmail.fm", "fastmail"},
-    {"zoho.com", "zoho"},
-    {"zoho.eu", "zoho"},
-    {"zohomail.com", "zoho"},
-    {"yandex.ru", "yandex"},
-    {"yandex.net", "yandex"},
-    {"yandex.com", "yandex"},
-    {"ya.ru", "yandex"},
-    {"mail.ru", "mailru"},
-    {"inbox.ru", "mailru"},
-    {"list.ru", "mailru"},
-    {"bk.ru", "mailru"},
-    {"gmx.net", "gmx"},
-    {"gmx.de", "gmx"},
-    {"gmx.com", "gmx"},
-    {"gmx.at", "gmx"},
-    {"web.de", "gmx"},
-    {"mail.com", "gmx"},
-    {"comcast.net", "comcast"},
-    {"att.net", "att"},
-    {"sbcglobal.net", "att"},
-    {"bellsouth.net", "att"},
+    D("messagingengine.com", "fastmail"),
+    D("fastmail.com", "fastmail"),
+    D("fastmail.fm", "fastmail"),
+    D("zoho.com", "zoho"),
+    D("zoho.eu", "zoho"),
+    D("zohomail.com", "zoho"),
+    D("yandex.ru", "yandex"),
+    D("yandex.net", "yandex"),
+    D("yandex.com", "yandex"),
+    D("ya.ru", "yandex"),
+    D("mail.ru", "mailru"),
+    D("inbox.ru", "mailru"),
+    D("list.ru", "mailru"),
+    D("bk.ru", "mailru"),
+    D("gmx.net", "gmx"),
+    D("gmx.de", "gmx"),
+    D("gmx.com", "gmx"),
+    D("gmx.at", "gmx"),
+    D("web.de", "gmx"),
+    D("mail.com", "gmx"),
+    D("comcast.net", "comcast"),
+    D("att.net", "att"),
+    D("sbcglobal.net", "att"),
+    D("bellsouth.net", "att"),
 };
 
 /* Markers that are not domains, checked in the text only (case-insensitive). */
 typedef struct marker {
-    const char *s;
+    const char *s; /* lower case */
+    size_t len;
     const char *provider;
     bool then_digit; /* the marker must be followed by a digit: "[TS" + "01]" */
 } marker;
 
+#define M(s, p, d) {s, sizeof s - 1, p, d}
+
 static const marker markers[] = {
-    {"gsmtp", "gmail", false},
-    {"support.google.com/mail", "gmail", false},
-    {"gcdp", "gmail", false},
-    {"office 365", "microsoft", false},
-    {"exchange online", "microsoft", false},
-    {"as(", "microsoft", true},
-    {"(s3150)", "microsoft", false},
-    {"[ts", "yahoo", true},
-    {"[tss", "yahoo", true},
-    {"[bl2", "yahoo", true},
-    {"[cs0", "apple", true},
-    {"[hm0", "apple", true},
-    {"pphosted", "proofpoint", false},
-    {"mimecast", "mimecast", false},
-    {"barracuda", "barracuda", false},
+    M("gsmtp", "gmail", false),
+    M("support.google.com/mail", "gmail", false),
+    M("gcdp", "gmail", false),
+    M("office 365", "microsoft", false),
+    M("exchange online", "microsoft", false),
+    M("as(", "microsoft", true),
+    M("(s3150)", "microsoft", false),
+    M("[ts", "yahoo", true),
+    M("[tss", "yahoo", true),
+    M("[bl2", "yahoo", true),
+    M("[cs0", "apple", true),
+    M("[hm0", "apple", true),
+    M("pphosted", "proofpoint", false),
+    M("mimecast", "mimecast", false),
+    M("barracuda", "barracuda", false),
 };
 
 static bool dchar(unsigned char c)
@@ -170,12 +180,14 @@ static size_t tokens_of(const char *s, size_t n, bool hosts_only, token *t, size
     return nt;
 }
 
-/* Does token `t` end with domain `d` on a label boundary ("mx.me.com" yes, "acme.com" no)? */
-static bool ends_with_domain(const token *t, const char *d, size_t dl)
+/* Does token `t` end with domain `d` on a label boundary ("mx.me.com" yes, "acme.com" no)?
+ * The boundary is tested first: it is one byte and rules out nearly every pair. */
+static bool ends_with_domain(const token *t, const dom *d)
 {
-    if (t->n < dl || strncasecmp(t->s + t->n - dl, d, dl) != 0)
+    size_t dl = d->len;
+    if (t->n < dl || (t->n != dl && t->s[t->n - dl - 1] != '.'))
         return false;
-    return t->n == dl || t->s[t->n - dl - 1] == '.';
+    return strncasecmp(t->s + t->n - dl, d->domain, dl) == 0;
 }
 
 static const char *by_domain(const char *s, size_t n, bool hosts_only)
@@ -186,26 +198,39 @@ static const char *by_domain(const char *s, size_t n, bool hosts_only)
         return NULL;
     /* the table's order decides between tokens: a gateway beats the provider behind it */
     for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
-        size_t dl = strlen(domains[i].domain);
         for (size_t j = 0; j < nt; j++) {
-            if (ends_with_domain(&t[j], domains[i].domain, dl))
+            if (ends_with_domain(&t[j], &domains[i]))
                 return domains[i].provider;
         }
     }
     return NULL;
 }
 
+/* For each byte, the markers that can start with it (bit i = markers[i], either case), so
+ * most positions of a text cost one load and the others try only their own markers, still
+ * in table order. Built once; read-only afterwards, so threads share it. */
+static uint16_t starts[256];
+static pthread_once_t starts_once = PTHREAD_ONCE_INIT;
+
+static void starts_build(void)
+{
+    _Static_assert(sizeof markers / sizeof markers[0] <= 16, "starts[] holds 16 markers");
+    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+        unsigned char c = (unsigned char)markers[i].s[0];
+        starts[c] |= (uint16_t)(1u << i);
+        starts[toupper(c)] |= (uint16_t)(1u << i);
+    }
+}
+
 static const char *by_marker(const char *s, size_t n)
 {
+    pthread_once(&starts_once, starts_build);
     for (size_t j = 0; j < n; j++) {
-        unsigned char c = (unsigned char)tolower((unsigned char)s[j]);
-        /* the first characters of the markers below: most positions stop here */
-        if (c == '\0' || strchr("gsoea[(pmb", c) == NULL)
-            continue;
-        for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+        for (unsigned set = starts[(unsigned char)s[j]]; set != 0; set &= set - 1) {
+            size_t i = (size_t)__builtin_ctz(set);
             const char *m = markers[i].s;
-            size_t ml = strlen(m);
-            if ((unsigned char)m[0] != c || j + ml > n || strncasecmp(s + j, m, ml) != 0)
+            size_t ml = markers[i].len;
+            if (j + ml > n || strncasecmp(s + j, m, ml) != 0)
                 continue;
             if (markers[i].then_digit && (j + ml >= n || !isdigit((unsigned char)s[j + ml])))
                 continue;

@@ -27,6 +27,13 @@ static void test_rows(void **state)
         {NULL, NULL, "550 5.1.1 <someone@gmail.com>: user unknown", ""},
         {"mx1.pphosted.com", "x@gmail.com", NULL, "proofpoint"}, /* the answering host wins */
         {NULL, NULL, NULL, ""},
+        /* markers and domains in any case; a marker's later twin when the first fails */
+        {NULL, NULL, "421 4.7.0 [TSS04] Messages from 192.0.2.1 deferred", "yahoo"},
+        {NULL, NULL, "550 5.1.1 no such user - GSMTP", "gmail"},
+        {NULL, NULL, "550 rejected by xgsmtp", ""},     /* inside a longer word */
+        {NULL, NULL, "554 blocked by Mimecast", "mimecast"},
+        {"MX1.Mail.ICLOUD.com.", NULL, NULL, "apple"},
+        {NULL, NULL, "550 relay mx.proofpoint.com said no", "proofpoint"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *got = ff_provider_detect(rows[i].host, rows[i].rcpt, rows[i].text);
