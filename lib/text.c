@@ -25,6 +25,9 @@ bool ff_line_next(const char *buf, size_t len, size_t *pos, const char **line,
     return true;
 }
 
+/* memchr() runs a word or a vector at a time: finding the places where the needle's first
+ * byte occurs (in either case) with it, and comparing only there, beats comparing at every
+ * position. pl and pu are the next lower- and upper-case occurrences, NULL past the last. */
 const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
 {
     size_t n = strlen(needle);
@@ -32,12 +35,20 @@ const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
         return hay;
     if (n > hay_len)
         return NULL;
-    unsigned char first = (unsigned char)tolower((unsigned char)needle[0]);
-    for (size_t i = 0; i + n <= hay_len; i++) {
-        if ((unsigned char)tolower((unsigned char)hay[i]) != first)
-            continue;
-        if (strncasecmp(hay + i, needle, n) == 0)
-            return hay + i;
+    unsigned char lo = (unsigned char)tolower((unsigned char)needle[0]);
+    unsigned char up = (unsigned char)toupper(lo);
+    const char *end = hay + (hay_len - n + 1); /* a match starts before end */
+    const char *pl = memchr(hay, lo, (size_t)(end - hay));
+    const char *pu = up != lo ? memchr(hay, up, (size_t)(end - hay)) : NULL;
+    while (pl != NULL || pu != NULL) {
+        bool at_lo = pu == NULL || (pl != NULL && pl < pu);
+        const char *f = at_lo ? pl : pu;
+        if (strncasecmp(f + 1, needle + 1, n - 1) == 0)
+            return f;
+        if (at_lo)
+            pl = memchr(f + 1, lo, (size_t)(end - f - 1));
+        else
+            pu = memchr(f + 1, up, (size_t)(end - f - 1));
     }
     return NULL;
 }

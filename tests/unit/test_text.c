@@ -1,0 +1,87 @@
+/* test_text.c - the scanners' string helpers (lib/text.h) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* The obvious search, kept as the reference ff_memcasemem() must agree with. */
+static const char *naive(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t k = 0;
+        while (k < n && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == n)
+            return hay + i;
+    }
+    return NULL;
+}
+
+static void test_memcasemem_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hay;
+        size_t len; /* 0: strlen(hay) */
+        const char *needle;
+        long want; /* offset, -1 = not found */
+    } rows[] = {
+        {"Diagnostic-Code: smtp; 550", 0, "diagnostic-code", 0},
+        {"x-postfix; host said", 0, "HOST SAID", 11},
+        {"aAaAb", 0, "ab", 3},            /* the lower and upper first bytes interleave */
+        {"AaAaB", 0, "Ab", 3},
+        {"abc", 0, "abcd", -1},           /* needle longer than hay */
+        {"abc", 0, "", 0},
+        {"xxab", 3, "ab", -1},            /* the match runs past len */
+        {"a\0b ab", 6, "ab", 4},           /* a NUL in hay is a byte like another */
+        {"5.1.1 user unknown", 0, "5.1.1", 0},
+        {"[TS01] deferred", 0, "[ts01]", 0},
+        {"no match here", 0, "zz", -1},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].hay);
+        const char *got = ff_memcasemem(rows[i].hay, len, rows[i].needle);
+        long off = got ? (long)(got - rows[i].hay) : -1;
+        if (off != rows[i].want)
+            fail_msg("row %zu ('%s' in '%s'): %ld instead of %ld", i, rows[i].needle,
+                     rows[i].hay, off, rows[i].want);
+    }
+}
+
+/* Random texts over a small alphabet, so matches, near misses and both cases are common. */
+static void test_memcasemem_random(void **state)
+{
+    (void)state;
+    static const char abc[] = "aAbB.-\0 ";
+    srand(5);
+    for (int round = 0; round < 20000; round++) {
+        char hay[40], needle[6];
+        size_t len = (size_t)(rand() % 40), n = 1 + (size_t)(rand() % 5);
+        for (size_t i = 0; i < len; i++)
+            hay[i] = abc[rand() % (sizeof abc - 1)];
+        for (size_t i = 0; i < n; i++)
+            needle[i] = abc[rand() % (sizeof abc - 3)]; /* no NUL in a needle */
+        needle[n] = '\0';
+        const char *want = naive(hay, len, needle), *got = ff_memcasemem(hay, len, needle);
+        if (got != want)
+            fail_msg("round %d: '%s' in %zu bytes: %td instead of %td", round, needle, len,
+                     got ? got - hay : -1, want ? want - hay : -1);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memcasemem_rows),
+        cmocka_unit_test(test_memcasemem_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
