@@ -14,7 +14,11 @@
  *   Speed: classify sits on the delivery path (every SMTP reply) and on bounce intake, so a
  *   rule is rejected on the cheap conditions (provider, reply code, enhanced status,
  *   command: integer compares on a query parsed once per call) before its pattern runs.
- *   Patterns are JIT-compiled when the platform supports it.
+ *   Patterns are JIT-compiled when the platform supports it, and a pattern whose every
+ *   match must contain one of a few plain words (rules_lit.c) is not run at all on a text
+ *   that holds none of them: most rules that reach their pattern fail it, and this check
+ *   is one pass over a lower-cased copy of the text, made once per call, that finds every
+ *   word of the set at once.
  *
  * DIAGNOSTICS
  *   Every parse error names the input, the line and the reason ("user.rules:12: unknown
@@ -34,6 +38,7 @@
 
 #include "fivefifty/reply.h"
 #include "rules_data.h"
+#include "rules_lit.h"
 
 #define MAX_CODES 16
 #define MAX_STATUSES 64
@@ -84,6 +89,7 @@ typedef struct rule {
     size_t nstatuses;
     unsigned cmdmask; /* 0 = any command */
     pcre2_code *re;
+    ff_lits lits;     /* words every match of re contains; none = always run re */
     ff_reason reason;
     bool has_class, has_side, has_action;
     ff_class klass;
@@ -97,6 +103,7 @@ struct ff_rules {
     rule **v;    /* in match order */
     size_t n, cap;
     pcre2_match_context *mctx; /* read-only after creation: shared by all threads */
+    ff_litindex *ix;           /* the words of every rule's lits; NULL = no prefilter */
 };
 
 /* ---- small helpers ---- */
@@ -119,6 +126,7 @@ static void rule_free(rule *r)
     for (size_t i = 0; i < r->nproviders; i++)
         free(r->providers[i]);
     pcre2_code_free(r->re);
+    ff_lits_clear(&r->lits);
     free(r->fix);
     free(r);
 }
@@ -277,6 +285,8 @@ static ff_status compile_text(parser *p, rule *r, const char *pat)
     /* JIT is an optimisation: without it (no JIT in this build, or W^X memory refused)
      * the interpreter gives the same answers, only slower. */
     (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    if (ff_lits_extract(pat, &r->lits) != FF_OK)
+        return ff_error_set(p->err, FF_ENOMEM, "%s:%d: out of memory", p->name, p->key_line);
     return FF_OK;
 }
 
@@ -528,6 +538,20 @@ static void parser_free(parser *p)
     free(p->val);
 }
 
+/* Number the words of every rule again (rules were added). The prefilter only saves time:
+ * without memory for it the set has none and every pattern runs. */
+static void index_words(ff_rules *set)
+{
+    ff_litindex_free(set->ix);
+    set->ix = ff_litindex_new();
+    for (size_t i = 0; i < set->n && set->ix != NULL; i++) {
+        if (set->v[i]->lits.n > 0 && ff_litindex_add(set->ix, &set->v[i]->lits) != FF_OK) {
+            ff_litindex_free(set->ix);
+            set->ix = NULL;
+        }
+    }
+}
+
 /* Parse `data` and insert its rules at the front (user files) or the back (built-ins, in
  * file order) of the set. */
 static ff_status load(ff_rules *set, const char *name, const char *data, size_t len,
@@ -589,6 +613,7 @@ static ff_status load(ff_rules *set, const char *name, const char *data, size_t 
     }
     p.n = 0;
     parser_free(&p);
+    index_words(set);
     return FF_OK;
 }
 
@@ -694,6 +719,7 @@ void ff_rules_free(ff_rules *rules)
     for (size_t i = 0; i < rules->n; i++)
         rule_free(rules->v[i]);
     free(rules->v);
+    ff_litindex_free(rules->ix);
     pcre2_match_context_free(rules->mctx);
     free(rules);
 }
@@ -769,15 +795,39 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
      * one small allocation per call costs far less than the patterns themselves. */
     pcre2_match_data *md = NULL;
     ff_status result = FF_ENOTFOUND;
+    /* the lower-cased text for the literal prefilter, made when a rule first needs it;
+     * when it cannot be made (or the text defeats it) every pattern simply runs */
+    char small[2048], *lower = NULL;
+    unsigned char seen_small[2048], *seen = NULL;
+    enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
         const rule *r = rules->v[i];
         if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
             !status_ok(r, have_status, sc, ss, sd) ||
             (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
             continue;
+        if (r->re != NULL && r->lits.n > 0) {
+            if (pre == PRE_UNKNOWN) {
+                pre = PRE_OFF;
+                size_t nw = ff_litindex_count(rules->ix);
+                if (rules->ix != NULL && ff_lits_text_ok(text, tlen)) {
+                    lower = tlen <= sizeof small ? small : malloc(tlen);
+                    seen = nw <= sizeof seen_small ? seen_small : malloc(nw);
+                    if (lower != NULL && seen != NULL) {
+                        ff_lits_lower(text, tlen, lower);
+                        ff_litindex_scan(rules->ix, lower, tlen, seen);
+                        pre = PRE_ON;
+                    }
+                }
+            }
+            if (pre == PRE_ON && !ff_lits_any(&r->lits, seen))
+                continue;
+        }
         if (r->re != NULL) {
-            if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL)
-                return FF_ENOMEM;
+            if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL) {
+                result = FF_ENOMEM;
+                break;
+            }
             int rc = pcre2_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0, md, rules->mctx);
             /* a pattern that hits the match limit does not match: a slow pattern must not
              * decide, and must not stop the rules after it */
@@ -797,5 +847,9 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
         break;
     }
     pcre2_match_data_free(md);
+    if (lower != small)
+        free(lower);
+    if (seen != seen_small)
+        free(seen);
     return result;
 }
