@@ -53,10 +53,15 @@ const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
     return NULL;
 }
 
+/* One pass that stops at the first differing byte: scanners ask this of every line for
+ * many prefixes, and nearly every answer is decided by the first byte. */
 bool ff_startswith_case(const char *s, size_t len, const char *prefix)
 {
-    size_t n = strlen(prefix);
-    return n <= len && strncasecmp(s, prefix, n) == 0;
+    for (size_t i = 0; prefix[i] != '\0'; i++) {
+        if (i == len || tolower((unsigned char)s[i]) != tolower((unsigned char)prefix[i]))
+            return false;
+    }
+    return true;
 }
 
 void ff_trim(const char **s, size_t *len)

@@ -77,11 +77,38 @@ static void test_memcasemem_random(void **state)
     }
 }
 
+static void test_startswith_case(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len; /* 0: strlen(s) */
+        const char *prefix;
+        bool want;
+    } rows[] = {
+        {"Reporting-MTA: dns; mx", 0, "reporting-mta:", true},
+        {"REPORTING-MTA", 0, "reporting-mta:", false}, /* s ends first */
+        {"Final-Recipient", 5, "Final-R", false},      /* len ends first */
+        {"Final-Recipient", 7, "Final-R", true},
+        {"anything", 0, "", true},
+        {"", 0, "", true},
+        {"a\0c", 3, "a\0c", true},                    /* stops at the prefix's NUL */
+        {"ab", 0, "ax", false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].s);
+        if (ff_startswith_case(rows[i].s, len, rows[i].prefix) != rows[i].want)
+            fail_msg("row %zu: '%s' starts '%s': %d", i, rows[i].s, rows[i].prefix,
+                     !rows[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_rows),
         cmocka_unit_test(test_memcasemem_random),
+        cmocka_unit_test(test_startswith_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
