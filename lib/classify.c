@@ -30,6 +30,7 @@
 
 #include "fivefifty/reply.h"
 #include "fivefifty/rules.h"
+#include "text.h"
 
 typedef struct reason_info {
     const char *name;
@@ -241,14 +242,23 @@ static bool sender_reason(ff_reason r)
     }
 }
 
-/* A permanent code whose words say the failure is temporary. */
+/* A permanent code whose words say the failure is temporary: "try again later", "try
+ * later", "retry later", "please retry" or "try again in", in any case. Every phrase holds
+ * "try" at a fixed place, so one search for it and a look around each hit finds them all,
+ * where a strcasestr() per phrase read the text five times. */
 static bool says_later(const char *text)
 {
-    static const char *const phrases[] = {"try again later", "try later", "please retry",
-                                          "retry later", "try again in", NULL};
-    for (size_t i = 0; phrases[i]; i++)
-        if (strcasestr(text, phrases[i]))
+    size_t n = strlen(text);
+    for (const char *t = ff_memcasemem(text, n, "try"); t != NULL;
+         t = ff_memcasemem(t + 1, n - (size_t)(t + 1 - text), "try")) {
+        const char *after = t + 3;
+        size_t left = n - (size_t)(after - text);
+        if (ff_startswith_case(after, left, " later") ||       /* also "retry later" */
+            ff_startswith_case(after, left, " again later") ||
+            ff_startswith_case(after, left, " again in") ||
+            (t - text >= 9 && ff_startswith_case(t - 9, 9, "please re")))
             return true;
+    }
     return false;
 }
 

@@ -138,6 +138,14 @@ static const row table[] = {
     {"550 4.2.2 The email account is over quota", "RCPT", "mailboxfull", "soft", "retry", NULL, NULL},
     {"554 5.0.0 Service unavailable, try again later", "RCPT", "systemerror", "soft", "retry",
      NULL, NULL},
+    /* each "later" phrase, in any case, anywhere; "try" alone is not one */
+    {"554 5.0.0 Service unavailable, RETRY LATER", "RCPT", NULL, "soft", NULL, NULL, NULL},
+    {"554 5.0.0 Service unavailable, Please Retry", "RCPT", NULL, "soft", NULL, NULL, NULL},
+    {"554 5.0.0 Service unavailable; try again in 10 minutes", "RCPT", NULL, "soft", NULL,
+     NULL, NULL},
+    {"554 5.0.0 Service unavailable (try later)", "RCPT", NULL, "soft", NULL, NULL, NULL},
+    {"554 5.0.0 Service unavailable; do not try again", "RCPT", NULL, "hard", NULL, NULL,
+     NULL},
     /* greylisting retries, never suppresses */
     {"450 4.2.0 <a@example.org>: Recipient address rejected: Greylisted", "RCPT",
      "policyviolation", "soft", "retry", NULL, NULL},
