@@ -170,17 +170,34 @@ static bool is_ascii_compatible(const char *cs)
            g_ascii_strcasecmp(cs, "utf8") == 0;
 }
 
+/* Bytes 0x01-0x7F without ESC (which starts ISO-2022-JP's shifts). */
+static bool plain_ascii(const char *s, size_t n)
+{
+    unsigned char bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad |= (unsigned char)((c & 0x80) | (c == 0) | (c == 0x1b));
+    }
+    return bad == 0;
+}
+
 /* Converts `raw` (n bytes in `charset`, NULL when unlabelled) to UTF-8. Unlabelled or
  * ASCII-labelled text is read as UTF-8 first, because that is what mislabelled mail
  * most often is; ISO-2022-JP is recognised by its escape sequences even without a label
  * (Japanese MTAs send it so); failing all that, windows-1252, which maps every byte. */
 static char *to_utf8(const char *raw, size_t n, const char *charset)
 {
+    /* Most bounce text is ASCII without NULs or escapes: then each path below returns an
+     * exact copy, so one scan replaces a search, a validation and another validation. */
+    if (n > 0 && is_ascii_compatible(charset) && plain_ascii(raw, n))
+        return g_strndup(raw, n);
     if (n > 0 && is_ascii_compatible(charset) && memmem(raw, n, "\x1b$B", 3) != NULL)
         charset = "ISO-2022-JP";
     if (is_ascii_compatible(charset)) {
+        /* valid UTF-8 of n bytes holds no NUL (g_utf8_validate() stops there): a copy is
+         * what make_utf8() would return, without validating it again */
         if (g_utf8_validate(raw, (gssize)n, NULL))
-            return make_utf8(raw, n);
+            return n > 0 ? g_strndup(raw, n) : g_strdup("");
         charset = "windows-1252";
     }
     pthread_mutex_lock(&gmime_lock);
@@ -294,24 +311,30 @@ static char *header_value(const char *raw, size_t n)
     /* Most values are plain ASCII without encoded-words: unfold them in one pass, as
      * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs
      * made spaces. Anything else takes GMime's path below. */
+    /* One pass copies and checks at once (every header of every message comes here);
+     * trimming the copy's spaces equals trimming the raw white space first, since line
+     * ends are dropped and tabs become spaces. */
+    size_t a = 0;
+    while (a < n && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
+        a++;
+    char *u = g_malloc(n - a + 1), *o = u;
     bool plain = true;
-    for (size_t i = 0; i < n && plain; i++)
-        plain = (unsigned char)raw[i] < 0x80 && raw[i] != '\0' &&
-                !(raw[i] == '=' && i + 1 < n && raw[i + 1] == '?');
+    for (size_t i = a; i < n; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c >= 0x80 || c == '\0' || (c == '=' && i + 1 < n && raw[i + 1] == '?')) {
+            plain = false;
+            break;
+        }
+        if (c != '\r' && c != '\n')
+            *o++ = c == '\t' ? ' ' : (char)c;
+    }
     if (plain) {
-        size_t a = 0, b = n;
-        while (a < b && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
-            a++;
-        while (b > a && (raw[b - 1] == ' ' || raw[b - 1] == '\t' || raw[b - 1] == '\r' ||
-                         raw[b - 1] == '\n'))
-            b--;
-        char *u = g_malloc(b - a + 1), *o = u;
-        for (size_t i = a; i < b; i++)
-            if (raw[i] != '\r' && raw[i] != '\n')
-                *o++ = raw[i] == '\t' ? ' ' : raw[i];
+        while (o > u && o[-1] == ' ')
+            o--;
         *o = '\0';
         return u;
     }
+    g_free(u);
     char *tmp = g_strndup(raw, n);
     char *v = g_mime_utils_header_unfold(tmp);
     g_free(tmp);
@@ -322,7 +345,7 @@ static char *header_value(const char *raw, size_t n)
         g_free(v);
         v = d;
     }
-    char *u = make_utf8(v, strlen(v));
+    u = make_utf8(v, strlen(v));
     g_free(v);
     for (char *p = u; *p; p++) /* folding leaves tabs and stray line ends */
         if (*p == '\n' || *p == '\r' || *p == '\t')

@@ -1,0 +1,77 @@
+/* test_mail.c - header values and text as ff_mail_parse() hands them on: the fast paths
+ * for plain ASCII must give what the general paths give */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mail.h"
+
+static void test_header_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *raw, *want;
+    } rows[] = {
+        {"Subject: plain\r\n", "plain"},
+        {"Subject:   spaced  \t\r\n", "spaced"},
+        {"Subject: folded\r\n\tline\r\n", "folded line"},
+        {"Subject: \r\n  only continuation\r\n", "only continuation"},
+        {"Subject: a\tb\r\n", "a b"},
+        {"Subject: =?UTF-8?B?w6k=?= x\r\n", "\xc3\xa9 x"},
+        {"Subject: =?ISO-8859-1?Q?caf=E9?=\r\n", "caf\xc3\xa9"},
+        {"Subject: a=b ?c\r\n", "a=b ?c"},
+        {"Subject: \xc3\xa9t\xc3\xa9\r\n", "\xc3\xa9t\xc3\xa9"},
+        {"Subject: \xe9t\xe9\r\n", "\xef\xbf\xbdt\xef\xbf\xbd"}, /* not UTF-8: U+FFFD */
+        {"Subject:\r\n", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "From: a@b.example\r\n%s\r\nbody\r\n", rows[i].raw);
+        ff_mail m;
+        assert_int_equal(ff_mail_parse(msg, strlen(msg), &m, NULL), FF_OK);
+        const char *v = ff_mail_header(&m, "Subject");
+        if (v == NULL || strcmp(v, rows[i].want) != 0)
+            fail_msg("header '%s': got '%s', want '%s'", rows[i].raw, v ? v : "(none)",
+                     rows[i].want);
+        ff_mail_free(&m);
+    }
+}
+
+static void test_body_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ctype, *body, *want;
+    } rows[] = {
+        {"text/plain", "550 user unknown\r\n", "550 user unknown\n"},
+        {"text/plain; charset=us-ascii", "a\r\nb\r\n", "a\nb\n"},
+        {"text/plain; charset=utf-8", "\xc3\xa9\r\n", "\xc3\xa9\n"},
+        {"text/plain; charset=iso-8859-1", "caf\xe9\r\n", "caf\xc3\xa9\n"},
+        {"text/plain", "caf\xe9\r\n", "caf\xc3\xa9\n"}, /* unlabelled, not UTF-8: 1252 */
+        {"text/plain", "\x1b$B$3$s\x1b(B\r\n", "\xe3\x81\x93\xe3\x82\x93\n"}, /* JIS */
+        {"text/plain; charset=us-ascii", "\x1b[1m\r\n", "\x1b[1m\n"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "From: a@b.example\r\nContent-Type: %s\r\n\r\n%s",
+                 rows[i].ctype, rows[i].body);
+        ff_mail m;
+        assert_int_equal(ff_mail_parse(msg, strlen(msg), &m, NULL), FF_OK);
+        if (m.text == NULL || strcmp(m.text, rows[i].want) != 0)
+            fail_msg("body %zu (%s): got '%s'", i, rows[i].ctype, m.text ? m.text : "(null)");
+        ff_mail_free(&m);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_values),
+        cmocka_unit_test(test_body_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
