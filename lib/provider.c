@@ -14,6 +14,7 @@
  */
 #include "fivefifty/classify.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -180,30 +181,79 @@ static size_t tokens_of(const char *s, size_t n, bool hosts_only, token *t, size
     return nt;
 }
 
-/* Does token `t` end with domain `d` on a label boundary ("mx.me.com" yes, "acme.com" no)?
- * The boundary is tested first: it is one byte and rules out nearly every pair. */
-static bool ends_with_domain(const token *t, const dom *d)
+/* The domains by name, so a token costs one hash step per byte of its tail instead of a
+ * compare against all ~70 domains. Built once; read-only afterwards, so threads share it.
+ * A slot holds a domains[] index + 1, 0 when empty. */
+#define DOM_SLOTS 256
+#define DOM_LONGEST 32 /* no table domain is longer: longer tails need no lookup */
+static uint8_t dom_slot[DOM_SLOTS];
+static pthread_once_t dom_once = PTHREAD_ONCE_INIT;
+
+/* The hash runs from the end of a name towards its start, so one walk over a token's tail
+ * hashes each of its label-boundary suffixes in turn. */
+static unsigned hash_step(unsigned h, unsigned char c)
 {
-    size_t dl = d->len;
-    if (t->n < dl || (t->n != dl && t->s[t->n - dl - 1] != '.'))
-        return false;
-    return strncasecmp(t->s + t->n - dl, d->domain, dl) == 0;
+    return h * 31u + (unsigned)tolower(c);
+}
+
+static void dom_build(void)
+{
+    _Static_assert(sizeof domains / sizeof domains[0] < DOM_SLOTS / 2, "dom_slot too small");
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+        assert(domains[i].len <= DOM_LONGEST);
+        unsigned h = 0;
+        for (size_t k = domains[i].len; k > 0; k--)
+            h = hash_step(h, (unsigned char)domains[i].domain[k - 1]);
+        size_t at = h % DOM_SLOTS;
+        while (dom_slot[at] != 0 && strcmp(domains[dom_slot[at] - 1].domain,
+                                           domains[i].domain) != 0)
+            at = (at + 1) % DOM_SLOTS;
+        if (dom_slot[at] == 0) /* a repeated name keeps its first, lower, index */
+            dom_slot[at] = (uint8_t)(i + 1);
+    }
+}
+
+/* The domains[] index of the name s[0..n) (any case) with hash h, or -1. */
+static int dom_find(const char *s, size_t n, unsigned h)
+{
+    for (size_t at = h % DOM_SLOTS; dom_slot[at] != 0; at = (at + 1) % DOM_SLOTS) {
+        const dom *d = &domains[dom_slot[at] - 1];
+        if (d->len == n && strncasecmp(s, d->domain, n) == 0)
+            return dom_slot[at] - 1;
+    }
+    return -1;
+}
+
+/* The lowest domains[] index that token `t` ends with on a label boundary ("mx.me.com"
+ * ends with "me.com", "acme.com" does not), or -1. */
+static int token_domain(const token *t)
+{
+    int best = -1;
+    unsigned h = 0;
+    for (size_t k = t->n; k > 0 && t->n - k < DOM_LONGEST; k--) {
+        h = hash_step(h, (unsigned char)t->s[k - 1]);
+        if (k - 1 > 0 && t->s[k - 2] != '.')
+            continue;
+        int i = dom_find(t->s + k - 1, t->n - k + 1, h);
+        if (i >= 0 && (best < 0 || i < best))
+            best = i;
+    }
+    return best;
 }
 
 static const char *by_domain(const char *s, size_t n, bool hosts_only)
 {
     token t[MAX_TOKENS];
     size_t nt = tokens_of(s, n, hosts_only, t, MAX_TOKENS);
-    if (nt == 0)
-        return NULL;
+    pthread_once(&dom_once, dom_build);
     /* the table's order decides between tokens: a gateway beats the provider behind it */
-    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
-        for (size_t j = 0; j < nt; j++) {
-            if (ends_with_domain(&t[j], &domains[i]))
-                return domains[i].provider;
-        }
+    int best = -1;
+    for (size_t j = 0; j < nt; j++) {
+        int i = token_domain(&t[j]);
+        if (i >= 0 && (best < 0 || i < best))
+            best = i;
     }
-    return NULL;
+    return best >= 0 ? domains[best].provider : NULL;
 }
 
 /* For each byte, the markers that can start with it (bit i = markers[i], either case), so

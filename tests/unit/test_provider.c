@@ -34,6 +34,20 @@ static void test_rows(void **state)
         {NULL, NULL, "554 blocked by Mimecast", "mimecast"},
         {"MX1.Mail.ICLOUD.com.", NULL, NULL, "apple"},
         {NULL, NULL, "550 relay mx.proofpoint.com said no", "proofpoint"},
+        /* domains end a name on a label boundary, in any case; the table's order, not the
+         * text's, decides between two names (the gateway before the mailbox provider) */
+        {NULL, NULL, "550 via mx.google.com and MX1.PPHOSTED.COM", "proofpoint"},
+        {"mx.notgmail.com", NULL, NULL, ""},
+        {"mx.mail.com", NULL, NULL, "gmx"},
+        {"mx.gmail.com", NULL, NULL, "gmail"},
+        {NULL, "a@Yahoo.Com.Br", NULL, "yahoo"},
+        {NULL, "a@com.br", NULL, ""},
+        {"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.bb.cc.dd.ee.mx.inbox.ru",
+         NULL, NULL, "mailru"},
+        {"verylonglabelthatislongerthananydomain.ess.barracudanetworks.com", NULL, NULL,
+         "barracuda"},
+        {NULL, NULL, "250 ok google.com.", "gmail"},
+        {NULL, NULL, "550 host .com and x..icloud.com", "apple"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *got = ff_provider_detect(rows[i].host, rows[i].rcpt, rows[i].text);
