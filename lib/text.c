@@ -43,7 +43,9 @@ const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
     while (pl != NULL || pu != NULL) {
         bool at_lo = pu == NULL || (pl != NULL && pl < pu);
         const char *f = at_lo ? pl : pu;
-        if (strncasecmp(f + 1, needle + 1, n - 1) == 0)
+        /* the second byte settles most candidates without a call */
+        if (n == 1 || (tolower((unsigned char)f[1]) == tolower((unsigned char)needle[1]) &&
+                       strncasecmp(f + 2, needle + 2, n - 2) == 0))
             return f;
         if (at_lo)
             pl = memchr(f + 1, lo, (size_t)(end - f - 1));
