@@ -27,6 +27,17 @@ static void test_header_values(void **state)
         {"Subject: \xc3\xa9t\xc3\xa9\r\n", "\xc3\xa9t\xc3\xa9"},
         {"Subject: \xe9t\xe9\r\n", "\xef\xbf\xbdt\xef\xbf\xbd"}, /* not UTF-8: U+FFFD */
         {"Subject:\r\n", ""},
+        /* long values: copied eight bytes at a time until a tab, line end or '=' */
+        {"Subject: abcdefghijklmnopqrstuvwxyz0123456789\r\n",
+         "abcdefghijklmnopqrstuvwxyz0123456789"},
+        {"Subject: abcdefgh\tijklmnop\r\n qrstuvwx\r\n\tyz\r\n",
+         "abcdefgh ijklmnop qrstuvwx yz"},
+        {"Subject: abcdefghijk=lmnopq=?xyz\r\n", "abcdefghijk=lmnopq=?xyz"},
+        {"Subject: abcdefghijklmn=?UTF-8?Q?=C3=A9?=\r\n", "abcdefghijklmn\xc3\xa9"},
+        {"Subject: abcdefghij\x7fklmnopqrstu\r\n", "abcdefghij\x7fklmnopqrstu"},
+        {"Subject: abcdefghijklmnop\xc3\xa9qrstuvwxyz\r\n",
+         "abcdefghijklmnop\xc3\xa9qrstuvwxyz"},
+        {"Subject: abcdefghijklmnop   \t  \r\n", "abcdefghijklmnop"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char msg[512];
