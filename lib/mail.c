@@ -418,8 +418,55 @@ static void add_text(buf *b, const char *s, size_t n)
     buf_add(b, s, n);
 }
 
+/* buf_add() of s[0..n) with CRLF and lone CR made LF on the way (what to_lf() then
+ * buf_add() give, without the intermediate copy). */
+static void buf_add_lf(buf *b, const char *s, size_t n)
+{
+    if (b->oom || b->n >= b->max)
+        return;
+    size_t want = n < b->max - b->n ? n : b->max - b->n; /* LF-converted is never longer */
+    buf_add(b, "", 0);                                     /* make sure p exists */
+    if (b->oom)
+        return;
+    if (b->n + want + 1 > b->cap) {
+        size_t cap = b->cap;
+        while (cap < b->n + want + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    size_t o = b->n, end = b->n + want, i = 0;
+    while (i < n && o < end) {
+        const char *cr = memchr(s + i, '\r', n - i);
+        size_t run = (cr != NULL ? (size_t)(cr - s) : n) - i;
+        if (run > end - o)
+            run = end - o;
+        memcpy(b->p + o, s + i, run);
+        o += run;
+        i += run;
+        if (i < n && o < end && s[i] == '\r') {
+            b->p[o++] = '\n';
+            i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+        }
+    }
+    b->n = o;
+    b->p[o] = '\0';
+}
+
 static void add_converted(buf *b, const char *raw, size_t n, const char *charset)
 {
+    if (n > 0 && is_ascii_compatible(charset) && plain_ascii(raw, n)) {
+        /* most parts: the text is its own UTF-8 (see to_utf8), appended without copies */
+        if (b->n > 0 && b->p[b->n - 1] != '\n')
+            buf_add(b, "\n", 1);
+        buf_add_lf(b, raw, n);
+        return;
+    }
     char *u = to_utf8(raw, n, charset);
     size_t ul = to_lf(u, strlen(u));
     add_text(b, u, ul);

@@ -65,6 +65,10 @@ static void test_body_text(void **state)
         {"text/plain", "caf\xe9\r\n", "caf\xc3\xa9\n"}, /* unlabelled, not UTF-8: 1252 */
         {"text/plain", "\x1b$B$3$s\x1b(B\r\n", "\xe3\x81\x93\xe3\x82\x93\n"}, /* JIS */
         {"text/plain; charset=us-ascii", "\x1b[1m\r\n", "\x1b[1m\n"},
+        /* line ends: CRLF and lone CR become LF, LF stays */
+        {"text/plain", "a\rb\r\n\r\nc\nd\r", "a\nb\n\nc\nd\n"},
+        {"text/plain; charset=utf-8", "\r\r\n\n", "\n\n\n"},
+        {"text/plain; charset=utf-8", "\xc3\xa9\rx\r\n", "\xc3\xa9\nx\n"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char msg[512];
