@@ -296,6 +296,15 @@ static ff_class permanence(int code, const char *status, const char *dsn_action,
     return r == FF_REASON_EXPIRED ? FF_CLASS_SOFT : FF_CLASS_HARD;
 }
 
+/* snprintf(dst, size, "%s", src) without the format machinery, which ran up to three
+ * times per decision for plain copies: at most size - 1 bytes, always terminated. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static bool valid_status(const char *s)
 {
     return s && *s && ff_status_valid(s, strlen(s));
@@ -355,7 +364,7 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
     else if (ff_status_find(text, tlen, found) >= 0)
         status = found;
     const char *prov = ff_provider_detect(in->remote_host, in->recipient, text);
-    snprintf(out->provider, sizeof out->provider, "%s", prov);
+    copy_str(out->provider, sizeof out->provider, prov);
 
     char *joined = without_continuations(text, tlen, code);
     ff_rules_query q = {.code = code, .status = status, .text = joined ? joined : text,
@@ -392,11 +401,11 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
         (sender_reason(r) || (status && strncmp(status + 1, ".7.", 3) == 0)))
         out->action = FF_ACTION_HOLD;
     if (matched)
-        snprintf(out->rule, sizeof out->rule, "%s", hit.id);
+        copy_str(out->rule, sizeof out->rule, hit.id);
     out->fix = matched && hit.fix ? hit.fix : ri->fix;
 
     if (status)
-        snprintf(out->status, sizeof out->status, "%s", status);
+        copy_str(out->status, sizeof out->status, status);
     else if (ri->pseudo && out->klass != FF_CLASS_NONE)
         snprintf(out->status, sizeof out->status, "%d.0.%d",
                  out->klass == FF_CLASS_HARD ? 5 : 4, ri->pseudo);
@@ -418,7 +427,7 @@ void ff_classify_known(ff_reason reason, ff_class klass, const char *rule, ff_de
                       : FF_ACTION_NONE;
     out->fix = ri->fix;
     if (rule)
-        snprintf(out->rule, sizeof out->rule, "%s", rule);
+        copy_str(out->rule, sizeof out->rule, rule);
     if (ri->pseudo && klass != FF_CLASS_NONE)
         snprintf(out->status, sizeof out->status, "%d.0.%d", klass == FF_CLASS_HARD ? 5 : 4,
                  ri->pseudo);
