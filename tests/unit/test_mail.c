@@ -82,11 +82,30 @@ static void test_body_text(void **state)
     }
 }
 
+/* Header names match whatever their case; a shared first letter is not a match. */
+static void test_header_lookup(void **state)
+{
+    (void)state;
+    const char *msg = "From: a@b.example\r\nsubject: one\r\nSUBJECTS: two\r\n"
+                      "X-1: three\r\n\r\nbody\r\n";
+    ff_mail m;
+    assert_int_equal(ff_mail_parse(msg, strlen(msg), &m, NULL), FF_OK);
+    assert_string_equal(ff_mail_header(&m, "Subject"), "one");
+    assert_string_equal(ff_mail_header(&m, "SUBJECT"), "one");
+    assert_string_equal(ff_mail_header(&m, "subjects"), "two");
+    assert_string_equal(ff_mail_header(&m, "x-1"), "three");
+    assert_null(ff_mail_header(&m, "Sub"));
+    assert_null(ff_mail_header(&m, "x-2"));
+    assert_null(ff_mail_header(&m, ""));
+    ff_mail_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_values),
         cmocka_unit_test(test_body_text),
+        cmocka_unit_test(test_header_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
