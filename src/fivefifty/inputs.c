@@ -155,6 +155,29 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One entry of a directory, read when it is a regular file. Opened first and asked
+ * through the descriptor (one path lookup, not a stat() and an open()); O_NONBLOCK so
+ * that a FIFO left in a maildir is passed over instead of waited on. An entry that cannot
+ * be opened is reported only if it is a regular file, as before. */
+static void dir_entry(struct walk *w, const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int err = errno;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            fprintf(stderr, "fivefifty: %s: %s\n", path, strerror(err));
+            (*w->io_errors)++;
+        }
+        return;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return;
+    }
+    one_file(w, path, fd, st.st_size >= 0 ? (long long)st.st_size : -1);
+}
+
 /* The regular files of one directory, sorted so runs are repeatable. */
 static void dir_files(struct walk *w, const char *dir)
 {
@@ -188,9 +211,8 @@ static void dir_files(struct walk *w, const char *dir)
     if (n > 0)
         qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (!w->stop && stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
-            one_file(w, names[i], -1, -1);
+        if (!w->stop)
+            dir_entry(w, names[i]);
         free(names[i]);
     }
     free(names);
