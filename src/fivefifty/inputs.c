@@ -224,10 +224,44 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory of the last path opened: bounce files are usually named by the thousand
+ * from one directory, and resolving the whole path again for each costs more than reading
+ * the file. */
+struct dircache {
+    int fd;
+    char dir[4096];
+};
+
+/* open(path, O_RDONLY) through the cache: openat() on the path's last component relative
+ * to its directory, opened once. Falls back to open() when the path has no directory part
+ * or the directory cannot be opened, so errors are open()'s own. */
+static int open_in(struct dircache *dc, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash[1] == '\0')
+        return open(path, O_RDONLY | O_CLOEXEC);
+    size_t dl = slash == path ? 1 : (size_t)(slash - path);
+    if (dl >= sizeof dc->dir)
+        return open(path, O_RDONLY | O_CLOEXEC);
+    if (dc->fd < 0 || strlen(dc->dir) != dl || memcmp(dc->dir, path, dl) != 0) {
+        if (dc->fd >= 0)
+            close(dc->fd);
+        memcpy(dc->dir, path, dl);
+        dc->dir[dl] = '\0';
+        dc->fd = open(dc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dc->fd < 0)
+            dc->dir[0] = '\0';
+    }
+    if (dc->fd < 0)
+        return open(path, O_RDONLY | O_CLOEXEC);
+    return openat(dc->fd, slash + 1, O_RDONLY | O_CLOEXEC);
+}
+
 size_t cli_walk(char **paths, size_t npaths, cli_message_fn fn, void *ctx,
                 size_t *io_errors, bool count_only)
 {
     struct walk w = {fn, ctx, io_errors, count_only, 0, false};
+    struct dircache dc = {-1, ""};
     for (size_t i = 0; i < npaths && !w.stop; i++) {
         const char *p = paths[i];
         /* open first and ask the descriptor: one path lookup per file instead of a stat()
@@ -236,8 +270,7 @@ size_t cli_walk(char **paths, size_t npaths, cli_message_fn fn, void *ctx,
         long long size = -1;
         struct stat st;
         bool dir = false;
-        if (strcmp(p, "-") != 0 && (fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0 &&
-            fstat(fd, &st) == 0) {
+        if (strcmp(p, "-") != 0 && (fd = open_in(&dc, p)) >= 0 && fstat(fd, &st) == 0) {
             if (S_ISDIR(st.st_mode)) {
                 close(fd);
                 fd = -1;
@@ -266,5 +299,7 @@ size_t cli_walk(char **paths, size_t npaths, cli_message_fn fn, void *ctx,
             (*w.io_errors)++;
         }
     }
+    if (dc.fd >= 0)
+        close(dc.fd);
     return w.count;
 }
