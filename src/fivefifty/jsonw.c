@@ -5,6 +5,7 @@
  * upper-case \u00XX, UTF-8 left as is) and, like json_string(), leaves out a member whose
  * value is not valid UTF-8.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,54 @@ static bool utf8_ok(const unsigned char *s)
     return true;
 }
 
-static void quoted(cli_jw *w, const char *s)
+/* Word-at-a-time tests over s[0..n), n known (never reading past the string): whether
+ * any byte has its high bit set, and whether any byte needs a JSON escape (below 0x20,
+ * '"' or '\\'). The byte loops below stay the reference; these only skip them. */
+#define ONES 0x0101010101010101u
+#define HIGH 0x8080808080808080u
+
+static bool any_high(const char *s, size_t n)
 {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (x & HIGH)
+            return true;
+    }
+    for (; i < n; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return true;
+    return false;
+}
+
+static bool any_escape(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, q, b;
+        memcpy(&x, s + i, 8);
+        q = x ^ (ONES * '"');
+        b = x ^ (ONES * '\\');
+        if ((((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGH)
+            return true;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return true;
+    }
+    return false;
+}
+
+static void quoted(cli_jw *w, const char *s, size_t n)
+{
+    if (!any_escape(s, n)) {
+        put(w, "\"", 1);
+        put(w, s, n);
+        put(w, "\"", 1);
+        return;
+    }
     put(w, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
@@ -100,10 +147,13 @@ void cli_jw_begin(cli_jw *w)
 
 void cli_jw_str(cli_jw *w, const char *k, const char *v)
 {
-    if (v == NULL || !utf8_ok((const unsigned char *)v))
+    if (v == NULL)
         return;
+    size_t n = strlen(v);
+    if (any_high(v, n) && !utf8_ok((const unsigned char *)v))
+        return; /* ASCII is valid UTF-8: only other text needs the full check */
     key(w, k);
-    quoted(w, v);
+    quoted(w, v, n);
 }
 
 void cli_jw_str_opt(cli_jw *w, const char *k, const char *v)
