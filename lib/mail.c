@@ -49,6 +49,10 @@
 
 #include <gmime/gmime.h>
 
+#if !GLIB_CHECK_VERSION(2, 46, 0)
+#error "copy_headers() hands g_malloc()ed strings to free(): needs GLib 2.46 or later"
+#endif
+
 #define MAIL_DEPTH_MAX 16
 #define MAIL_PARTS_MAX 256
 #define MAIL_HEADERS_MAX 1000
@@ -591,13 +595,19 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
         return FF_ENOMEM;
     pos = 0;
     while (m->nheaders < n && ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
-        char *u = header_value(val, vl);
-        char *nm = make_utf8(name, nl);
         ff_header *dst = &m->headers[m->nheaders];
-        dst->name = strdup(nm);
-        dst->value = strdup(g_strstrip(u));
-        g_free(nm);
-        g_free(u);
+        /* g_malloc() is the system malloc (GLib >= 2.46), so header_value()'s string is
+         * kept, stripped in place, instead of copied once more; an ASCII name (nearly
+         * all) is its own UTF-8 */
+        char *u = header_value(val, vl);
+        dst->value = g_strstrip(u);
+        if (nl > 0 && plain_ascii(name, nl)) {
+            dst->name = strndup(name, nl);
+        } else {
+            char *nm = make_utf8(name, nl);
+            dst->name = strdup(nm);
+            g_free(nm);
+        }
         if (dst->name == NULL || dst->value == NULL) {
             free(dst->name);
             free(dst->value);
