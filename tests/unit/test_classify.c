@@ -156,6 +156,28 @@ static const row table[] = {
     {"550 5.7.1 Go away", "MAIL", "rejected", "hard", "hold", "sender", NULL},
     {"connect to mx.example.jp[192.0.2.79]:25: Connection timed out", NULL, "expired", "soft",
      "retry", NULL, NULL},
+    /* at the greeting no recipient exists yet: mailbox words there are about the sender */
+    {"554 gw3.example.net : Your IP has used up its daily relay quota", "CONN", "blocked",
+     "hard", "hold", "sender", NULL},
+    {"554 gw3.example.net : Your IP has used up its daily relay quota", "RCPT", "mailboxfull",
+     NULL, NULL, NULL, NULL},
+    {"421 4.7.0 mx.example.org cannot find your reverse hostname", "CONN", "requireptr", "soft",
+     NULL, NULL, NULL},
+    /* a dial-up / dynamic range told to use its provider's relay */
+    {"550 5.7.0 <a@example.net>... Please use the SMTP server of your ISP for outgoing mail",
+     "MAIL", "blocked", "hard", "hold", "sender", NULL},
+    {"554 Dial-up range: please use your provider's SMTP server", "CONN", "blocked",
+     NULL, NULL, NULL, NULL},
+    /* a security status in the server's own reply outranks "User unknown": never suppressed */
+    {"550 5.7.1 User unknown: a@example.org", "RCPT", "filtered", "hard", "none", NULL, NULL},
+    {"554 5.7.1 <a@example.org>: Recipient address rejected: Access denied", "RCPT",
+     "userunknown", NULL, NULL, NULL, NULL},
+    {"553 Invalid recipient a@example.org", "RCPT", "userunknown", "hard", "suppress", NULL,
+     NULL},
+    /* a filter's "message content rejected" with an X.7 status is its spam verdict */
+    {"550 5.7.1 Message content rejected", ".", "spamdetected", "hard", NULL, NULL, NULL},
+    {"554 Transaction failed: message content rejected", ".", "contenterror", NULL, NULL, NULL,
+     NULL},
 };
 
 static ff_rules *rules;
@@ -242,6 +264,16 @@ static void test_inputs(void **state)
     assert_string_equal(d.status, "5.0.910");
     assert_string_equal(d.rule, "unknown-phase-userunknown-is-filtered");
     assert_int_not_equal(d.action, FF_ACTION_SUPPRESS);
+    /* RFC 5321's stock "mailbox unavailable" alone is no proof either. */
+    ff_classify_input in2d = {.text = "Invalid Address, 550 Requested action not taken: "
+                                      "mailbox unavailable",
+                              .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in2d, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_FILTERED);
+    assert_int_not_equal(d.action, FF_ACTION_SUPPRESS);
+    in2d.status = "5.1.1"; /* with a status that names the mailbox, it is gone */
+    assert_int_equal(ff_classify(rules, &in2d, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_USERUNKNOWN);
     /* ... unless the reply quotes the address the way a RCPT TO reply does. */
     ff_classify_input in2c = {.text = "550 <a@example.org>... User unknown",
                               .dsn_action = "failed"};
