@@ -4,14 +4,13 @@
  * stdin. A message that is broken or no bounce is reported on stderr (as JSON with
  * --json) and the run goes on; stdout carries only records.
  *
- * Messages are decoded in batches by --jobs threads (default: one per CPU), each
- * message's JSON formatted by the thread that decoded it; the main thread reads the next
- * messages and prints the results in input order, so the output is the same for any
- * number of jobs.
+ * Messages are decoded by --jobs threads (default: one per CPU), each message's JSON
+ * formatted by the thread that decoded it; the main thread reads the next messages while
+ * the others decode, and prints the results in input order, so the output is the same for
+ * any number of jobs.
  */
 #include <getopt.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,13 +76,10 @@ static void record_json(cli_jw *w, const char *path, size_t member,
     cli_jw_end(w);
 }
 
-struct job;
-static void report(struct run *run, const struct job *j, ff_status st, const char *msg);
-
-#define BATCH 256
+#define WINDOW 256 /* messages read and not yet printed, at most */
 #define JOBS_MAX 64
 
-/* One message of a batch: its bytes (owned) in, the decoded bounce and its JSON lines out. */
+/* One message: its bytes (owned) in, the decoded bounce and its JSON lines out. */
 struct job {
     char *path, *where, *data; /* where: the path with "#N" for an mbox member */
     size_t member;
@@ -92,13 +88,26 @@ struct job {
     ff_error err;
     ff_status st;
     char *json; /* the records as JSON lines, NULL unless --json */
+    bool done;  /* decoded (guarded by pipe.mu) */
 };
 
-struct batch {
+/* The messages in flight, a ring of WINDOW jobs: [head, tail) are read, [next, tail) wait
+ * for a thread. The main thread reads messages into the ring and prints them from its head
+ * in input order; the workers (--jobs minus one) decode from `next`, and the main thread
+ * decodes too whenever the ring is full and the message it must print next is not done,
+ * so reading and printing overlap decoding instead of stopping every thread between
+ * batches. Indexes only grow; a job lives in jobs[index % WINDOW]. */
+struct pipe {
     struct run *run;
-    struct job jobs[BATCH];
-    size_t n;
-    atomic_size_t next;
+    struct job jobs[WINDOW];
+    size_t head, tail, next;
+    bool closing;    /* no more messages will come: idle workers leave */
+    bool main_waits; /* the main thread sleeps on `done` */
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t t[JOBS_MAX];
+    size_t nthreads;
+    bool started;
 };
 
 static void report(struct run *run, const struct job *j, ff_status st, const char *msg)
@@ -135,12 +144,30 @@ static void decode_job(const struct run *run, struct job *j)
     j->json = w.p;
 }
 
+/* Decodes the job at p->next (the caller holds p->mu, and returns holding it). */
+static void decode_next(struct pipe *p)
+{
+    struct job *j = &p->jobs[p->next++ % WINDOW];
+    pthread_mutex_unlock(&p->mu);
+    decode_job(p->run, j);
+    pthread_mutex_lock(&p->mu);
+    j->done = true;
+    if (p->main_waits)
+        pthread_cond_signal(&p->done);
+}
+
 static void *worker(void *arg)
 {
-    struct batch *bt = arg;
-    size_t i;
-    while ((i = atomic_fetch_add(&bt->next, 1)) < bt->n)
-        decode_job(bt->run, &bt->jobs[i]);
+    struct pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->next == p->tail && !p->closing)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->next == p->tail)
+            break;
+        decode_next(p);
+    }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -178,36 +205,58 @@ static void emit(struct run *run, struct job *j)
     }
 }
 
-/* Decodes the batch on run->jobs threads (this one among them), prints it, empties it. */
-static void flush(struct batch *bt)
+static void job_clear(struct job *j)
 {
-    struct run *run = bt->run;
-    atomic_store(&bt->next, 0);
-    pthread_t t[JOBS_MAX];
-    size_t started = 0;
-    for (size_t k = 1; k < run->jobs && k < bt->n; k++)
-        if (pthread_create(&t[started], NULL, worker, bt) == 0)
-            started++;
-    worker(bt);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(t[k], NULL);
-    for (size_t i = 0; i < bt->n; i++) {
-        struct job *j = &bt->jobs[i];
-        emit(run, j);
-        ff_bounce_clear(&j->b);
-        free(j->json);
-        free(j->path);
-        free(j->where);
-        free(j->data);
-        memset(j, 0, sizeof *j);
+    ff_bounce_clear(&j->b);
+    free(j->json);
+    free(j->path);
+    free(j->where);
+    free(j->data);
+    memset(j, 0, sizeof *j);
+}
+
+/* Main thread: prints the done jobs at the head of the ring, then decodes or waits until at
+ * most `keep` jobs are in flight. A job is printed and cleared outside the lock: only the
+ * main thread fills or empties slots, and a done job is no worker's any more. */
+static void settle(struct pipe *p, size_t keep)
+{
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct job *j = &p->jobs[p->head % WINDOW];
+        if (p->head < p->tail && j->done) {
+            p->head++;
+            pthread_mutex_unlock(&p->mu);
+            emit(p->run, j);
+            job_clear(j);
+            pthread_mutex_lock(&p->mu);
+            continue;
+        }
+        if (p->tail - p->head <= keep)
+            break;
+        if (p->next < p->tail) {
+            decode_next(p);
+            continue;
+        }
+        p->main_waits = true;
+        pthread_cond_wait(&p->done, &p->mu);
+        p->main_waits = false;
     }
-    bt->n = 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The workers start with the second message: one message is decoded on this thread alone. */
+static void start_workers(struct pipe *p)
+{
+    p->started = true;
+    for (size_t k = 1; k < p->run->jobs && p->nthreads < JOBS_MAX; k++)
+        if (pthread_create(&p->t[p->nthreads], NULL, worker, p) == 0)
+            p->nthreads++;
 }
 
 static int one(void *ctx, const char *path, size_t member, const char *data, size_t len)
 {
-    struct batch *bt = ctx;
-    struct job *j = &bt->jobs[bt->n];
+    struct pipe *p = ctx;
+    struct job *j = &p->jobs[p->tail % WINDOW]; /* free: settle() left room */
     char where[4096];
     cli_where(where, sizeof where, path, member);
     j->path = strdup(path);
@@ -215,20 +264,35 @@ static int one(void *ctx, const char *path, size_t member, const char *data, siz
     j->member = member;
     j->data = malloc(len + 1);
     if (j->path == NULL || j->where == NULL || j->data == NULL) {
-        free(j->path);
-        free(j->where);
-        free(j->data);
-        memset(j, 0, sizeof *j);
+        job_clear(j);
         fprintf(stderr, "fivefifty: %s: out of memory\n", where);
-        bt->run->broken++;
+        p->run->broken++;
         return 0;
     }
     memcpy(j->data, data, len);
     j->data[len] = '\0';
     j->len = len;
-    if (++bt->n == BATCH)
-        flush(bt);
+    pthread_mutex_lock(&p->mu);
+    p->tail++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    if (!p->started && p->tail > 1)
+        start_workers(p);
+    /* without workers every message is decoded and printed as it is read */
+    settle(p, p->nthreads > 0 ? WINDOW - 1 : 0);
     return 0;
+}
+
+/* No more messages: decode and print the rest, stop the workers. */
+static void finish(struct pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->closing = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    settle(p, 0);
+    for (size_t k = 0; k < p->nthreads; k++)
+        pthread_join(p->t[k], NULL);
 }
 
 static void summary(const struct run *run, size_t io_errors)
@@ -304,17 +368,23 @@ int cmd_decode(int argc, char **argv)
     if (!run.json)
         total = cli_walk(paths, npaths, NULL, NULL, &ignored, true);
     cli_progress_start(&run.progress, total, !run.json);
-    struct batch *bt = calloc(1, sizeof *bt);
-    if (bt == NULL) {
+    struct pipe *pp = calloc(1, sizeof *pp);
+    if (pp == NULL) {
         fprintf(stderr, "fivefifty: out of memory\n");
         ff_rules_free(rules);
         cli_table_free(&run.table);
         return EXIT_IO;
     }
-    bt->run = &run;
-    cli_walk(paths, npaths, one, bt, &io_errors, false);
-    flush(bt);
-    free(bt);
+    pp->run = &run;
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->work, NULL);
+    pthread_cond_init(&pp->done, NULL);
+    cli_walk(paths, npaths, one, pp, &io_errors, false);
+    finish(pp);
+    pthread_cond_destroy(&pp->done);
+    pthread_cond_destroy(&pp->work);
+    pthread_mutex_destroy(&pp->mu);
+    free(pp);
     cli_progress_end(&run.progress);
     if (!run.json) {
         cli_table_print(stdout, &run.table, 40);
