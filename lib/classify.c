@@ -9,7 +9,9 @@
  *   1. Evidence: the reply code and enhanced status as given, else as found in the text;
  *      the provider from the remote host, the recipient's domain and markers in the text.
  *   2. The first rule that matches (user rules first, then the files of lib/rules/ in name order)
- *      names the reason and may fix class, side, action and the one-line fix.
+ *      names the reason and may fix class, side, action and the one-line fix. When none
+ *      does, a delayed DSN is "expired", a failure with words is "onhold" (a cause was
+ *      given that no rule knows) and one without any is "undefined".
  *   3. What the rule leaves open comes from the tables below: permanence from the reply
  *      code (what an SMTP client must act on, RFC 5321 4.2.1), else the status class, else
  *      the DSN action; side, action and fix from the reason.
@@ -45,7 +47,8 @@ typedef struct reason_info {
  * (900-980 below), fivefifty's own choice in the same range for the others. */
 static const reason_info reasons[FF_REASON__COUNT] = {
     [FF_REASON_UNDEFINED] = {"undefined", FF_SIDE_UNKNOWN, FF_ACTION_NONE, FF_ACTION_RETRY, 900,
-        "No rule recognised this reply; read its full text before sending to this address again."},
+        "The failure came with no reason at all; look at the whole bounce before sending to "
+        "this address again."},
     [FF_REASON_AUTHFAILURE] = {"authfailure", FF_SIDE_SENDER, FF_ACTION_HOLD, FF_ACTION_HOLD, 970,
         "SPF, DKIM or DMARC failed for your From domain: run 'fivefifty check DOMAIN' and fix "
         "alignment before sending more."},
@@ -92,7 +95,8 @@ static const reason_info reasons[FF_REASON__COUNT] = {
     [FF_REASON_NOTCOMPLIANTRFC] = {"notcompliantrfc", FF_SIDE_CONTENT, FF_ACTION_NONE, FF_ACTION_RETRY, 903,
         "The message breaks RFC 5322 (duplicate or malformed headers); fix how it is built."},
     [FF_REASON_ONHOLD] = {"onhold", FF_SIDE_UNKNOWN, FF_ACTION_NONE, FF_ACTION_RETRY, 901,
-        "The bounce does not say why; look at the full text before deciding."},
+        "The reply gives its reason in words no rule recognises; read its text before sending "
+        "to this address again."},
     [FF_REASON_POLICYVIOLATION] = {"policyviolation", FF_SIDE_SENDER, FF_ACTION_HOLD, FF_ACTION_HOLD, 972,
         "The receiver's policy refused the message; read its reason and fix the sending side."},
     [FF_REASON_RATELIMITED] = {"ratelimited", FF_SIDE_SENDER, FF_ACTION_THROTTLE, FF_ACTION_THROTTLE, 942,
@@ -296,6 +300,16 @@ static ff_class permanence(int code, const char *status, const char *dsn_action,
     return r == FF_REASON_EXPIRED ? FF_CLASS_SOFT : FF_CLASS_HARD;
 }
 
+/* Whether the text says anything: a failure that gives words no rule knows is "onhold"
+ * (there is a cause, read it), one that gives none is "undefined". */
+static bool has_words(const char *t)
+{
+    for (; *t; t++)
+        if (!isspace((unsigned char)*t))
+            return true;
+    return false;
+}
+
 /* snprintf(dst, size, "%s", src) without the format machinery, which ran up to three
  * times per decision for plain copies: at most size - 1 bytes, always terminated. */
 static void copy_str(char *dst, size_t size, const char *src)
@@ -383,6 +397,8 @@ ff_status ff_classify(const struct ff_rules *rules, const ff_classify_input *in,
         r = FF_REASON_DELIVERED;
     if (!matched && same(in->dsn_action, "delayed"))
         r = FF_REASON_EXPIRED;
+    else if (!matched && !success && has_words(text))
+        r = FF_REASON_ONHOLD; /* a cause was given, in words no rule knows */
     const reason_info *ri = &reasons[(unsigned)r < FF_REASON__COUNT ? r : 0];
 
     out->reason = r;

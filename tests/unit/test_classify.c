@@ -289,6 +289,16 @@ static void test_inputs(void **state)
     assert_int_equal(ff_classify(rules, &in4, &d), FF_OK);
     assert_int_equal(d.reason, FF_REASON_EXPIRED);
     assert_int_equal(d.klass, FF_CLASS_SOFT);
+    /* Words no rule knows: a cause was given ("onhold"); none at all: "undefined". */
+    ff_classify_input in5 = {.text = "Zustellung abgelehnt (Fehler 17)", .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in5, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_ONHOLD);
+    assert_string_equal(d.status, "5.0.901");
+    assert_int_not_equal(d.action, FF_ACTION_SUPPRESS);
+    ff_classify_input in6 = {.text = " \t\r\n", .dsn_action = "failed"};
+    assert_int_equal(ff_classify(rules, &in6, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_UNDEFINED);
+    assert_string_equal(d.status, "5.0.900");
     /* Empty input is still a decision. */
     ff_classify_input none = {0};
     assert_int_equal(ff_classify(rules, &none, &d), FF_OK);
