@@ -375,6 +375,9 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
                     memcpy(r->status, h->status, sizeof r->status);
             }
         }
+        /* Last, the reporting MTA's own words: the comment on its Status field. */
+        if (!r->diagnostic && g->status_comment && g->status_comment[0])
+            r->diagnostic = strdup(g->status_comment);
         if (r->diagnostic)
             r->code = r->code ? r->code : ff_reply_code_find(r->diagnostic, strlen(r->diagnostic));
         better_status(r);

@@ -376,10 +376,18 @@ static void field_done(parser *p, pending *f)
         set(p, &r->action, lower_dup(s, w));
         break;
     }
-    case RF_STATUS:
-        if (r->status[0] == '\0')
-            status_take(v, n, r->status);
+    case RF_STATUS: {
+        if (r->status[0] != '\0')
+            break;
+        status_take(v, n, r->status);
+        const char *open = memchr(v, '(', n);
+        if (open != NULL && r->status_comment == NULL) {
+            const char *c = open + 1;
+            const char *close = memchr(c, ')', n - (size_t)(c - v));
+            set(p, &r->status_comment, ff_unfold(c, (size_t)((close ? close : v + n) - c)));
+        }
         break;
+    }
     case RF_REMOTE: set_untyped(p, &r->remote_mta, v, n); break;
     case RF_DIAG: {
         if (r->diagnostic != NULL)
@@ -479,6 +487,7 @@ void ff_dsn_clear(ff_dsn *d)
         free(r->will_retry_until);
         free(r->final_log_id);
         free(r->x_actual_recipient);
+        free(r->status_comment);
     }
     free(d->rcpts);
     free(d->reporting_mta);

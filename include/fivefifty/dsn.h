@@ -47,6 +47,9 @@ typedef struct ff_dsn_recipient {
     char *will_retry_until;
     char *final_log_id;
     char *x_actual_recipient;   /* address only */
+    char *status_comment;       /* the Status field's "(comment)", unfolded, without the
+                                 * parentheses: RFC 3464's own example explains a 4.0.0
+                                 * there ("host name lookup failure") */
 } ff_dsn_recipient;
 
 typedef struct ff_dsn {

@@ -119,6 +119,26 @@ static void test_status_from_diagnostic(void **state)
     ff_bounce_clear(&b);
 }
 
+/* A group without Diagnostic-Code is explained by the comment on its Status field, as in
+ * RFC 3464's own example; a Diagnostic-Code, when there is one, is the better witness. */
+static void test_status_comment(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-status-comment.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 3);
+    assert_string_equal(b.recs[0].diagnostic, "lookup.example.org: host name lookup failure");
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_NETWORKERROR);
+    assert_string_equal(b.recs[0].status, "4.0.0");
+    assert_string_equal(b.recs[1].diagnostic,
+                        "550 5.1.1 <bob@example.org>: no mailbox here by that name");
+    assert_int_equal(b.recs[1].decision.reason, FF_REASON_USERUNKNOWN);
+    /* An empty comment is no diagnostic. */
+    assert_null(b.recs[2].diagnostic);
+    assert_int_equal(b.recs[2].decision.reason, FF_REASON_UNDEFINED);
+    ff_bounce_clear(&b);
+}
+
 static void test_global_dsn(void **state)
 {
     (void)state;
@@ -341,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_dsn_two_recipients),
         cmocka_unit_test(test_global_dsn),
         cmocka_unit_test(test_status_from_diagnostic),
+        cmocka_unit_test(test_status_comment),
         cmocka_unit_test(test_arf),
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),

@@ -35,6 +35,26 @@ static void test_groups(void **state)
     ff_dsn_clear(&d);
 }
 
+/* The Status field's comment, folded or not, without its parentheses; none, none kept. */
+static void test_status_comment(void **state)
+{
+    (void)state;
+    const char *t = "Reporting-MTA: dns; x.example\n\nFinal-Recipient: rfc822; a@example.org\n"
+                    "Action: delayed\nStatus: 4.0.0 (x.example.org: host name\n  lookup failure)\n\n"
+                    "Final-Recipient: rfc822; b@example.org\nAction: failed\nStatus: 5.1.1\n\n"
+                    "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+                    "Status: 5.2.2 (unclosed comment\n";
+    ff_dsn d;
+    assert_int_equal(ff_dsn_parse(t, strlen(t), &d, NULL), FF_OK);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.rcpts[0].status, "4.0.0");
+    assert_string_equal(d.rcpts[0].status_comment, "x.example.org: host name lookup failure");
+    assert_null(d.rcpts[1].status_comment);
+    assert_string_equal(d.rcpts[2].status, "5.2.2");
+    assert_string_equal(d.rcpts[2].status_comment, "unclosed comment");
+    ff_dsn_clear(&d);
+}
+
 static void test_missing_blank_lines(void **state)
 {
     (void)state;
@@ -104,6 +124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_missing_blank_lines),
+        cmocka_unit_test(test_status_comment),
         cmocka_unit_test(test_field_orders),
         cmocka_unit_test(test_utf8_and_bad),
     };
