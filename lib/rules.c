@@ -4,6 +4,7 @@
  *   ff_rules_builtin(&set, &err);             the files of lib/rules/, compiled in
  *   ff_rules_load_file(set, path, &err);      the user's own, tried before the built-ins
  *   ff_rules_match(set, &query, &hit);        first matching rule (used by ff_classify)
+ *   ff_rules_check(set, &err);                compile every pattern now (tests)
  *
  * DESCRIPTION
  *   The format is documented in include/fivefifty/rules.h. A file is parsed completely into
@@ -15,7 +16,8 @@
  *   Speed: classify sits on the delivery path (every SMTP reply) and on bounce intake, so a
  *   rule is rejected on the cheap conditions (provider, reply code, enhanced status,
  *   command: integer compares on a query parsed once per call) before its pattern runs.
- *   Patterns are JIT-compiled when the platform supports it, each before its first match
+ *   Built-in patterns are compiled, and every pattern JIT-compiled when the platform
+ *   supports it, each before its first match
  *   (most patterns never run in a process, and compiling all ~120 at load was a fifth of
  *   decoding the whole test corpus once), and a pattern whose every
  *   match must contain one of a few plain words (rules_lit.c) is not run at all on a text
@@ -91,8 +93,9 @@ typedef struct spat {
 typedef struct rule {
     size_t nproviders, ncodes, nstatuses;
     unsigned cmdmask; /* 0 = any command */
+    bool has_text;    /* a text pattern is a condition: re, or pat until its first match */
     pcre2_code *re;
-    atomic_bool jitted; /* re has been given to pcre2_jit_compile() (see jit_once) */
+    atomic_bool ready; /* re is compiled and has been given to pcre2_jit_compile() */
     spat statuses[MAX_STATUSES];
     int codes[MAX_CODES]; /* 550 exact, or 4 / 5 / 2 for "4xx" */
     ff_lits lits;     /* words every match of re contains; none = always run re */
@@ -104,7 +107,10 @@ typedef struct rule {
     ff_side side;
     ff_action action;
     char *fix;
+    char *pat;        /* a built-in pattern not compiled yet (see prepare_once), or NULL */
+    const char *src;  /* the built-in file's name (static), for ff_rules_check() */
     int line;         /* where the rule starts, for messages */
+    int text_line;    /* where its text is, for messages */
 } rule;
 
 struct ff_rules {
@@ -136,6 +142,7 @@ static void rule_free(rule *r)
     pcre2_code_free(r->re);
     ff_lits_clear(&r->lits);
     free(r->fix);
+    free(r->pat);
     free(r);
 }
 
@@ -233,6 +240,7 @@ static bool next_item(const char *v, size_t *pos, const char **item, size_t *ile
 
 typedef struct parser {
     const char *name;
+    bool lazy; /* built-in rules: patterns are compiled before their first match */
     int line;
     ff_error *err;
     rule **v; /* rules of this input, in file order */
@@ -278,7 +286,9 @@ static ff_status val_append(parser *p, const char *s, size_t n)
     return FF_OK;
 }
 
-static ff_status compile_text(parser *p, rule *r, const char *pat)
+/* Compiles a rule's pattern; on error says where (name:line) and why. */
+static ff_status compile_pat(rule *r, const char *pat, const char *name, int line,
+                             ff_error *err)
 {
     int ec = 0;
     PCRE2_SIZE off = 0;
@@ -287,10 +297,30 @@ static ff_status compile_text(parser *p, rule *r, const char *pat)
     if (r->re == NULL) {
         char msg[120] = "";
         pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
-        return ff_error_set(p->err, FF_EPARSE, "%s:%d: text: %s at offset %zu", p->name,
-                            p->key_line, msg, (size_t)off);
+        return ff_error_set(err, FF_EPARSE, "%s:%d: text: %s at offset %zu", name, line,
+                            msg, (size_t)off);
     }
-    /* JIT compilation waits for the pattern's first match (jit_once) */
+    return FF_OK;
+}
+
+/* A user's pattern is compiled now, so that a mistake is reported at load. A built-in
+ * one waits for its first match: compiling all ~120 was most of a one-message decode's
+ * own work, and most never run in a process (the unit tests compile every one, see
+ * ff_rules_check()). */
+static ff_status compile_text(parser *p, rule *r, const char *pat)
+{
+    r->has_text = true;
+    r->text_line = p->key_line;
+    if (p->lazy) {
+        r->src = p->name;
+        if ((r->pat = dupn(pat, strlen(pat))) == NULL)
+            return FF_ENOMEM;
+    } else {
+        ff_status st = compile_pat(r, pat, p->name, p->key_line, p->err);
+        if (st != FF_OK)
+            return st;
+    }
+    /* JIT compilation waits for the pattern's first match (prepare_once) */
     if (ff_lits_extract(pat, &r->lits) != FF_OK)
         return ff_error_set(p->err, FF_ENOMEM, "%s:%d: out of memory", p->name, p->key_line);
     return FF_OK;
@@ -416,7 +446,7 @@ static ff_status end_rule(parser *p)
         return FF_OK;
     if (!(p->seen & (1u << K_REASON)))
         return perr(p, r->line, "[%s] has no reason", r->id);
-    if (r->nproviders == 0 && r->ncodes == 0 && r->nstatuses == 0 && r->re == NULL &&
+    if (r->nproviders == 0 && r->ncodes == 0 && r->nstatuses == 0 && !r->has_text &&
         r->cmdmask == 0)
         return perr(p, r->line, "[%s] has no condition (provider, code, status, text or "
                     "command)", r->id);
@@ -493,7 +523,7 @@ static ff_status parse_line(parser *p, const char *s, size_t len)
         rule *r = calloc(1, sizeof *r);
         if (r == NULL)
             return FF_ENOMEM;
-        atomic_init(&r->jitted, false);
+        atomic_init(&r->ready, false);
         if ((r->id = dupn(s + 1, n)) == NULL) {
             free(r);
             return FF_ENOMEM;
@@ -562,7 +592,7 @@ static void index_words(ff_rules *set)
 /* Parse `data` and insert its rules at the front (user files) or the back (built-ins, in
  * file order) of the set. */
 static ff_status load(ff_rules *set, const char *name, const char *data, size_t len,
-                      bool front, ff_error *err)
+                      bool front, bool lazy, ff_error *err)
 {
     if (set == NULL || (data == NULL && len > 0))
         return ff_error_set(err, FF_EINVAL, "no rule set or no data");
@@ -573,7 +603,7 @@ static ff_status load(ff_rules *set, const char *name, const char *data, size_t 
     if (memchr(data, '\0', len) != NULL)
         return ff_error_set(err, FF_EPARSE, "%s: holds a NUL byte: not a text file", name);
 
-    parser p = {.name = name, .err = err, .key = -1};
+    parser p = {.name = name, .lazy = lazy, .err = err, .key = -1};
     ff_status st = FF_OK;
     size_t pos = 0;
     /* a UTF-8 byte order mark is harmless: skip it */
@@ -651,7 +681,7 @@ ff_status ff_rules_builtin(ff_rules **out, ff_error *err)
         return ff_error_set(err, FF_ENOMEM, "out of memory");
     for (size_t i = 0; i < ff_rules_nfiles; i++) {
         ff_status st = load(s, ff_rules_files[i].name, ff_rules_files[i].text,
-                            ff_rules_files[i].len, false, err);
+                            ff_rules_files[i].len, false, true, err);
         if (st != FF_OK) {
             ff_rules_free(s);
             return st;
@@ -664,7 +694,7 @@ ff_status ff_rules_builtin(ff_rules **out, ff_error *err)
 ff_status ff_rules_load_buffer(ff_rules *rules, const char *name, const char *data,
                                size_t len, ff_error *err)
 {
-    return load(rules, name, data, len, true, err);
+    return load(rules, name, data, len, true, false, err);
 }
 
 ff_status ff_rules_load_file(ff_rules *rules, const char *path, ff_error *err)
@@ -702,7 +732,7 @@ ff_status ff_rules_load_file(ff_rules *rules, const char *path, ff_error *err)
     }
     fclose(f);
     if (st == FF_OK)
-        st = load(rules, path, buf != NULL ? buf : "", len, true, err);
+        st = load(rules, path, buf != NULL ? buf : "", len, true, false, err);
     free(buf);
     return st;
 }
@@ -778,22 +808,58 @@ static bool provider_ok(const rule *r, const char *prov)
     return false;
 }
 
-/* JIT-compile r's pattern before it first runs. JIT is an optimisation: without it (no JIT
- * in this build, or W^X memory refused) the interpreter gives the same answers, only
- * slower. Every match runs after the compile, never beside it, as PCRE2 requires: a thread
- * that finds the flag unset waits on the lock until the compile is done. */
+/* Compile r's pattern (a built-in's) and JIT-compile it before it first runs. JIT is an
+ * optimisation: without it (no JIT in this build, or W^X memory refused) the interpreter
+ * gives the same answers, only slower. Every match runs after the compiles, never beside
+ * them, as PCRE2 requires: a thread that finds the flag unset waits on the lock until they
+ * are done. Returns false when the pattern does not compile (the rule then never matches;
+ * ff_rules_check() reports it). */
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void jit_once(rule *r)
+static ff_status prepare_locked(rule *r, ff_error *err)
 {
-    if (atomic_load_explicit(&r->jitted, memory_order_acquire))
-        return;
+    ff_status st = FF_OK;
+    if (!atomic_load_explicit(&r->ready, memory_order_relaxed)) {
+        if (r->re == NULL && r->pat != NULL)
+            st = compile_pat(r, r->pat, r->src, r->text_line, err);
+        if (r->re != NULL) {
+            (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+            free(r->pat);
+            r->pat = NULL;
+        }
+        atomic_store_explicit(&r->ready, true, memory_order_release);
+    }
+    return st;
+}
+
+static bool prepare_once(rule *r)
+{
+    if (!atomic_load_explicit(&r->ready, memory_order_acquire)) {
+        pthread_mutex_lock(&jit_lock);
+        (void)prepare_locked(r, NULL);
+        pthread_mutex_unlock(&jit_lock);
+    }
+    return r->re != NULL;
+}
+
+ff_status ff_rules_check(ff_rules *rules, ff_error *err)
+{
+    if (rules == NULL)
+        return ff_error_set(err, FF_EINVAL, "no rule set");
+    ff_status st = FF_OK;
     pthread_mutex_lock(&jit_lock);
-    if (!atomic_load_explicit(&r->jitted, memory_order_relaxed)) {
-        (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
-        atomic_store_explicit(&r->jitted, true, memory_order_release);
+    for (size_t i = 0; i < rules->n && st == FF_OK; i++) {
+        rule *r = rules->v[i];
+        if (!r->has_text)
+            continue;
+        if (atomic_load_explicit(&r->ready, memory_order_relaxed) && r->re == NULL)
+            st = ff_error_set(err, FF_EPARSE, "%s:%d: text: does not compile",
+                              r->src != NULL ? r->src : "(rules)", r->text_line);
+        else
+            st = prepare_locked(r, err);
     }
     pthread_mutex_unlock(&jit_lock);
+    return st;
 }
 
 ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rules_hit *hit)
@@ -826,12 +892,12 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     unsigned char seen_small[2048], *seen = NULL;
     enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
-        rule *r = rules->v[i]; /* not const: jit_once() completes it */
+        rule *r = rules->v[i]; /* not const: prepare_once() completes it */
         if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
             !status_ok(r, have_status, sc, ss, sd) ||
             (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
             continue;
-        if (r->re != NULL && r->lits.n > 0) {
+        if (r->has_text && r->lits.n > 0) {
             if (pre == PRE_UNKNOWN) {
                 pre = PRE_OFF;
                 size_t nw = ff_litindex_count(rules->ix);
@@ -848,12 +914,13 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
             if (pre == PRE_ON && !ff_lits_any(&r->lits, seen))
                 continue;
         }
-        if (r->re != NULL) {
+        if (r->has_text) {
             if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL) {
                 result = FF_ENOMEM;
                 break;
             }
-            jit_once(r);
+            if (!prepare_once(r))
+                continue;
             int rc = pcre2_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0, md, rules->mctx);
             /* a pattern that hits the match limit does not match: a slow pattern must not
              * decide, and must not stop the rules after it */

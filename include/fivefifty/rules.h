@@ -56,7 +56,8 @@ typedef struct ff_rules ff_rules;
 
 /* ff_rules_builtin() builds a new rule set holding the compiled-in rules. The caller owns
  * *out and releases it with ff_rules_free(). Returns FF_OK, FF_ENOMEM, or FF_EPARSE
- * (a built-in rule is broken: a bug, reported with its id in err). */
+ * (a built-in rule is broken: a bug, reported with its id in err). Patterns are compiled
+ * before their first match, not here: see ff_rules_check(). */
 ff_status ff_rules_builtin(ff_rules **out, ff_error *err);
 
 /* ff_rules_load_file() reads a rules file and puts its rules ahead of those already in
@@ -68,6 +69,12 @@ ff_status ff_rules_load_file(ff_rules *rules, const char *path, ff_error *err);
  * messages only. Nothing is borrowed from data. */
 ff_status ff_rules_load_buffer(ff_rules *rules, const char *name, const char *data,
                                size_t len, ff_error *err);
+
+/* ff_rules_check() compiles now every pattern of the set that waits for its first match
+ * (the built-ins' do), and reports the first that does not compile with its file and line.
+ * Not needed before matching: tests use it to prove the built-in rules sound. Returns
+ * FF_OK, FF_EPARSE or FF_EINVAL. Safe beside ff_rules_match() on the same set. */
+ff_status ff_rules_check(ff_rules *rules, ff_error *err);
 
 /* ff_rules_count() returns the number of rules in the set. */
 size_t ff_rules_count(const ff_rules *rules);

@@ -19,6 +19,9 @@ static void test_builtin_loads(void **state)
     ff_error err;
     assert_int_equal(ff_rules_builtin(&r, &err), FF_OK);
     assert_true(ff_rules_count(r) > 100);
+    /* built-in patterns compile before their first match: every one must compile */
+    if (ff_rules_check(r, &err) != FF_OK)
+        fail_msg("%s", err.msg);
     /* Ids are unique within the built-in set. */
     for (size_t i = 0; i < ff_rules_count(r); i++)
         for (size_t j = i + 1; j < ff_rules_count(r); j++)
