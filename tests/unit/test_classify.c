@@ -156,6 +156,15 @@ static const row table[] = {
     {"550 5.7.1 Go away", "MAIL", "rejected", "hard", "hold", "sender", NULL},
     {"connect to mx.example.jp[192.0.2.79]:25: Connection timed out", NULL, "expired", "soft",
      "retry", NULL, NULL},
+    /* Spectrum: the AUP# code decides, not the generic words before it */
+    {"550 5.1.0 <bounce@example.com> sender rejected. AUP#In-1310", "MAIL", "toomanyconn",
+     "hard", "throttle", "sender", NULL},
+    {"421 4.7.0 mx.example.net [192.0.2.1] blocked. AUP#I-1340", "CONN", "toomanyconn", "soft",
+     NULL, NULL, NULL},
+    {"554 5.7.1 ESMTP server not available AUP#I-1010", "CONN", "blocked", "hard", "hold", NULL,
+     NULL},
+    {"550 5.1.0 <bounce@example.com> sender rejected. AUP#In-13100", "MAIL", "rejected", NULL,
+     NULL, NULL, NULL},
     /* at the greeting no recipient exists yet: mailbox words there are about the sender */
     {"554 gw3.example.net : Your IP has used up its daily relay quota", "CONN", "blocked",
      "hard", "hold", "sender", NULL},
