@@ -110,6 +110,11 @@ ff_status ff_store_state_get(ff_store *s, const char *stream, const char *provid
     return s->ops->state_get(s->impl, stream, provider, out, err);
 }
 
+ff_status ff_store_snapshot(ff_store *s, bool on, ff_error *err)
+{
+    return s->ops->snapshot(s->impl, on, err);
+}
+
 ff_status ff_store_state_set(ff_store *s, const char *stream, const char *provider,
                              const char *state, const char *why, int64_t now, int64_t until,
                              ff_error *err)

@@ -32,6 +32,7 @@ typedef struct ff_store_ops {
                                ff_error *err);
     ff_status (*state_get)(void *impl, const char *stream, const char *provider,
                            ff_stream_state *out, ff_error *err);
+    ff_status (*snapshot)(void *impl, bool on, ff_error *err);
     ff_status (*state_set)(void *impl, const char *stream, const char *provider,
                            const char *state, const char *why, int64_t now, int64_t until,
                            ff_error *err);

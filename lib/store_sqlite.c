@@ -38,6 +38,7 @@ typedef struct cached_stmt {
 typedef struct db {
     sqlite3 *h;
     cached_stmt cache[STMT_CACHE];
+    bool snap; /* inside ff_store_snapshot() */
 } db;
 
 static const char *const migrations[] = {
@@ -93,15 +94,19 @@ static ff_status exec(db *d, const char *sql, ff_error *err)
     return FF_OK;
 }
 
+static ff_status run(db *d, ff_error *err, const char *sql, const char *types, ...);
+
+/* BEGIN and COMMIT go through the statement cache like everything else: the queue runner
+ * makes one transaction per recipient, and sqlite3_exec() would parse both every time. */
 static ff_status begin(db *d, ff_error *err)
 {
-    return exec(d, "BEGIN IMMEDIATE", err);
+    return run(d, err, "BEGIN IMMEDIATE", "");
 }
 
 static ff_status end(db *d, ff_status st, ff_error *err)
 {
     if (st == FF_OK)
-        return exec(d, "COMMIT", err);
+        return run(d, err, "COMMIT", "");
     sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
@@ -147,7 +152,7 @@ static void unprep(db *d, sqlite3_stmt *s)
             return;
         }
     }
-    unprep(d, s);
+    sqlite3_finalize(s);
 }
 
 static void cache_clear(db *d)
@@ -379,15 +384,20 @@ static ff_status s_message_raw(void *impl, int64_t msg_id, char **raw, size_t *l
     return st;
 }
 
-/* Counters are per minute, so windows of any length are sums over a range. */
+/* Counters are per minute, so windows of any length are sums over a range. One upsert
+ * adds every column an outcome counts in. */
 static ff_status count(db *d, const char *stream, const char *provider, int64_t at,
-                       const char *column, ff_error *err)
+                       const ff_counts *c, ff_error *err)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "INSERT INTO counters(stream, provider, minute, %s) VALUES(?,?,?,1)"
-             " ON CONFLICT(stream, provider, minute) DO UPDATE SET %s = %s + 1",
-             column, column, column);
-    return run(d, err, sql, "tti", stream ? stream : "", provider ? provider : "", at / 60);
+    return run(d, err, "INSERT INTO counters(stream, provider, minute, sent, delivered, hard,"
+               " soft, complaints, auth_policy) VALUES(?,?,?,?,?,?,?,?,?)"
+               " ON CONFLICT(stream, provider, minute) DO UPDATE SET sent = sent + excluded.sent,"
+               " delivered = delivered + excluded.delivered, hard = hard + excluded.hard,"
+               " soft = soft + excluded.soft, complaints = complaints + excluded.complaints,"
+               " auth_policy = auth_policy + excluded.auth_policy", "ttiiiiiii",
+               stream ? stream : "", provider ? provider : "", at / 60, (int64_t)c->sent,
+               (int64_t)c->delivered, (int64_t)c->hard, (int64_t)c->soft,
+               (int64_t)c->complaints, (int64_t)c->auth_policy);
 }
 
 static ff_status s_record_attempt(void *impl, const ff_attempt *a, ff_error *err)
@@ -429,16 +439,12 @@ static ff_status s_record_attempt(void *impl, const ff_attempt *a, ff_error *err
     }
     const char *prov = dc ? dc->provider : "";
     if (st == FF_OK && a->counts_as_sent) {
-        st = count(d, stream, prov, a->at, "sent", err);
-        if (st == FF_OK && dc && dc->klass == FF_CLASS_NONE && dc->reason == FF_REASON_DELIVERED)
-            st = count(d, stream, prov, a->at, "delivered", err);
-        if (st == FF_OK && dc && dc->action == FF_ACTION_SUPPRESS)
-            st = count(d, stream, prov, a->at, "hard", err);
-        else if (st == FF_OK && dc && dc->klass == FF_CLASS_SOFT)
-            st = count(d, stream, prov, a->at, "soft", err);
-        if (st == FF_OK && dc &&
-            (dc->action == FF_ACTION_HOLD || dc->action == FF_ACTION_STOP))
-            st = count(d, stream, prov, a->at, "auth_policy", err);
+        ff_counts c = {.sent = 1};
+        c.delivered = dc && dc->klass == FF_CLASS_NONE && dc->reason == FF_REASON_DELIVERED;
+        c.hard = dc && dc->action == FF_ACTION_SUPPRESS;
+        c.soft = dc && !c.hard && dc->klass == FF_CLASS_SOFT;
+        c.auth_policy = dc && (dc->action == FF_ACTION_HOLD || dc->action == FF_ACTION_STOP);
+        st = count(d, stream, prov, a->at, &c, err);
     }
     if (st == FF_OK && a->suppress) {
         char key[400];
@@ -621,6 +627,18 @@ static ff_status s_state_get(void *impl, const char *stream, const char *provide
     return FF_OK;
 }
 
+/* A deferred transaction takes the read lock at its first read and keeps it to COMMIT. */
+static ff_status s_snapshot(void *impl, bool on, ff_error *err)
+{
+    db *d = impl;
+    if (on == d->snap)
+        return ff_error_set(err, FF_EINVAL, "store: snapshot %s", on ? "already open" : "not open");
+    ff_status st = run(d, err, on ? "BEGIN DEFERRED" : "COMMIT", "");
+    if (st == FF_OK)
+        d->snap = on;
+    return st;
+}
+
 static ff_status s_state_set(void *impl, const char *stream, const char *provider,
                              const char *state, const char *why, int64_t now, int64_t until,
                              ff_error *err)
@@ -682,11 +700,12 @@ static ff_status s_event(void *impl, const ff_event *e, ff_error *err)
         st = run(d, err, "INSERT INTO events(at, type, rcpt_id, stream, provider, address, reason,"
                  " action, detail) VALUES(?,?,?,?,?,?,?,?,?)", "itittttt" "t", e->at, e->type,
                  e->rcpt_id, e->stream, e->provider, e->address, e->reason, e->action, e->detail);
-    if (st == FF_OK && e->stream && !strcmp(e->type, "complaint"))
-        st = count(d, e->stream, e->provider, e->at, "complaints", err);
-    if (st == FF_OK && e->stream && !strcmp(e->type, "bounce") && e->action &&
-        !strcmp(e->action, "suppress"))
-        st = count(d, e->stream, e->provider, e->at, "hard", err);
+    ff_counts c = {0};
+    c.complaints = e->stream && !strcmp(e->type, "complaint");
+    c.hard = e->stream && !strcmp(e->type, "bounce") && e->action &&
+             !strcmp(e->action, "suppress");
+    if (st == FF_OK && (c.complaints || c.hard))
+        st = count(d, e->stream, e->provider, e->at, &c, err);
     return end(d, st, err);
 }
 
@@ -757,6 +776,7 @@ static const ff_store_ops sqlite_ops = {
     .suppress_find = s_suppress_find,
     .suppress_list = s_suppress_list,
     .state_get = s_state_get,
+    .snapshot = s_snapshot,
     .state_set = s_state_set,
     .counts = s_counts,
     .sent_since = s_sent_since,

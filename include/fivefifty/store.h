@@ -169,6 +169,12 @@ typedef struct ff_stream_state {
 
 ff_status ff_store_state_get(ff_store *s, const char *stream, const char *provider,
                              ff_stream_state *out, ff_error *err);
+
+/* ff_store_snapshot(s, true) starts a read-only snapshot: the reads until
+ * ff_store_snapshot(s, false) see one state of the store and take its lock once (the
+ * queue runner's gates make several reads per recipient). No write may be made inside.
+ * Returns FF_OK, FF_EINVAL (one is open already / none is open), FF_EIO. */
+ff_status ff_store_snapshot(ff_store *s, bool on, ff_error *err);
 ff_status ff_store_state_set(ff_store *s, const char *stream, const char *provider,
                              const char *state, const char *why, int64_t now, int64_t until,
                              ff_error *err);
