@@ -164,6 +164,18 @@ static void test_verp(void **state)
     assert_int_equal(ff_verp_parse(secret, 32, "a+short@example.com", &got), FF_ENOTFOUND);
     char tok[FF_VERP_TOKEN_MAX];
     assert_int_equal(ff_verp_token(secret, 8, 1, tok), FF_EINVAL);
+    /* Known answers: base32 of the id and HMAC-SHA256(key, id)[0..8) computed outside
+     * fivefifty (Python's hmac module), so a token stays valid across versions: bounces
+     * come back days after the mail left. */
+    unsigned char key[32];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (unsigned char)i;
+    assert_int_equal(ff_verp_token(key, 32, 1, tok), FF_OK);
+    assert_string_equal(tok, "aaaaaaaaaaaadrbs4bm4g6ho64");
+    assert_int_equal(ff_verp_token(key, 32, 12345, tok), FF_OK);
+    assert_string_equal(tok, "aaaaaaaaaaydten2r5okljaera");
+    assert_int_equal(ff_verp_token(key, 32, 1099511627783ULL, tok), FF_OK);
+    assert_string_equal(tok, "aaaacaaaaaaaorc4zueroek5yi");
 }
 
 int main(void)
