@@ -28,6 +28,9 @@ static void stream_defaults(ff_stream_cfg *s)
     s->route = FF_ROUTE_MX;
     s->tls = FF_TLS_OPPORTUNISTIC;
     s->bounce_pause = 0.02;
+    /* Postfix starts a destination at 5 sessions and may go to 20; a few sessions hide
+     * most of a distant relay's round trips without looking like a flood to a receiver. */
+    s->connections = 4;
 }
 
 static ff_stream_cfg *stream_get(ff_config *cfg, const char *name, bool create)
@@ -222,6 +225,8 @@ static int stream_key(parse *p, ff_stream_cfg *s, const char *k, const char *v)
         ok = parse_u32(v, &s->max_per_minute);
     else if (!strcmp(k, "daily_cap"))
         ok = parse_u32(v, &s->daily_cap);
+    else if (!strcmp(k, "connections"))
+        ok = parse_u32(v, &s->connections) && s->connections >= 1 && s->connections <= 64;
     else
         return fail(p, "unknown key '%s' in a stream section%s", k, "");
     if (!ok)

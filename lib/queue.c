@@ -12,6 +12,7 @@
  */
 #include "fivefifty/queue.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@
 
 /* Messages read and signed ahead of the one on the wire (see presign.h). */
 #define SIGN_WINDOW 64
+/* A lane (one SMTP session) takes at least this many recipients at a time. */
+#define LANE_MIN 8
+#define LANES_MAX 64
 
 typedef struct run {
     const ff_queue_opts *o;
@@ -35,6 +39,8 @@ typedef struct run {
     unsigned char secret[32];
     ff_retry_policy retry;
     ff_queue_stats *stats;
+    /* Held by a delivery lane for all of the below and the store (see struct dest). */
+    pthread_mutex_t mu;
     ff_dns *dns;               /* for route = mx: the caller's, or our own */
     bool own_dns;
     struct pair {
@@ -219,25 +225,34 @@ static ff_status judge(run *r, const ff_queue_item *it, const ff_stream_cfg *sc,
     return act(r, it, sc, stage, code, reply, &d, err);
 }
 
-/* Gates before any connection. Returns true when the recipient was settled here. */
-static bool gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_status *st,
-                  ff_error *err)
+/* What a gate decided for a recipient that must not be tried now. */
+typedef struct gate {
+    const char *state;
+    char why[512];
+    int64_t next;
+} gate;
+
+/* The gates' reads (r->mu held). Returns true when the recipient must not be tried now,
+ * with g filled, or when a read failed (*st says so). */
+static bool gate_check(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, gate *g,
+                       ff_status *st, ff_error *err)
 {
     ff_stream_state ss;
     *st = ff_store_state_get(r->o->store, it->stream, "", &ss, err);
     if (*st != FF_OK)
         return true;
     if (!strcmp(ss.state, "paused") || !strcmp(ss.state, "stopped")) {
-        *st = settle(r, it, FF_Q_HELD, "GATE", 0, ss.why, NULL, 0, false, false, false, err);
+        g->state = FF_Q_HELD;
+        snprintf(g->why, sizeof g->why, "%s", ss.why);
         return true;
     }
     ff_suppression hit;
     *st = ff_store_suppress_find(r->o->store, it->rcpt, it->stream, &hit, err);
     if (*st == FF_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "suppressed (%s, %s, %s)", hit.address, hit.reason, hit.source);
+        g->state = FF_Q_SUPPRESSED;
+        snprintf(g->why, sizeof g->why, "suppressed (%s, %s, %s)", hit.address, hit.reason,
+                 hit.source);
         ff_suppression_clear(&hit);
-        *st = settle(r, it, FF_Q_SUPPRESSED, "GATE", 0, why, NULL, 0, false, false, false, err);
         return true;
     }
     if (*st != FF_ENOTFOUND)
@@ -250,12 +265,14 @@ static bool gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_s
         if (*st != FF_OK)
             return true;
         if (!strcmp(ss.state, "held") || !strcmp(ss.state, "paused")) {
-            *st = settle(r, it, FF_Q_HELD, "GATE", 0, ss.why, NULL, 0, false, false, false, err);
+            g->state = FF_Q_HELD;
+            snprintf(g->why, sizeof g->why, "%s", ss.why);
             return true;
         }
         if (!strcmp(ss.state, "throttled") && ss.until > r->now) {
-            *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, ss.why, NULL, ss.until, false, false,
-                         false, err);
+            g->state = FF_Q_DEFERRED;
+            snprintf(g->why, sizeof g->why, "%s", ss.why);
+            g->next = ss.until;
             return true;
         }
     }
@@ -280,17 +297,35 @@ static bool gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_s
     uint64_t n = 0;
     if (per_minute && ff_store_sent_since(r->o->store, it->stream, prov, r->now - 60, &n, err) ==
                           FF_OK && n >= per_minute) {
-        *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, "over the per-minute budget", NULL,
-                     r->now + 60, false, false, false, err);
+        g->state = FF_Q_DEFERRED;
+        snprintf(g->why, sizeof g->why, "over the per-minute budget");
+        g->next = r->now + 60;
         return true;
     }
     if (daily && ff_store_sent_since(r->o->store, it->stream, prov, r->now - 86400, &n, err) ==
                      FF_OK && n >= daily) {
-        *st = settle(r, it, FF_Q_DEFERRED, "GATE", 0, "over the daily (warm-up) budget", NULL,
-                     r->now + 3600, false, false, false, err);
+        g->state = FF_Q_DEFERRED;
+        snprintf(g->why, sizeof g->why, "over the daily (warm-up) budget");
+        g->next = r->now + 3600;
         return true;
     }
     return false;
+}
+
+/* Gates before a recipient is tried. Returns true when the recipient was settled here (or
+ * the store failed: *st). The reads share one snapshot: one lock of the store instead of
+ * one per read, for every recipient of a batch. */
+static bool gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_status *st,
+                  ff_error *err)
+{
+    gate g = {0};
+    bool snap = ff_store_snapshot(r->o->store, true, NULL) == FF_OK;
+    bool stop = gate_check(r, it, sc, &g, st, err);
+    if (snap)
+        ff_store_snapshot(r->o->store, false, NULL);
+    if (stop && *st == FF_OK && g.state)
+        *st = settle(r, it, g.state, "GATE", 0, g.why, NULL, g.next, false, false, false, err);
+    return stop;
 }
 
 static void verp_from(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, char *out,
@@ -307,12 +342,63 @@ static void verp_from(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, 
     snprintf(out, cap, "bounces+%s@%s", tok, dom);
 }
 
-/* Connect for a group; on failure every recipient left in the group gets the refusal
- * (a reply at connect time is classified like any other) or a network error (retried). */
-static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so,
-                               const ff_mx *mx, ff_queue_item **items, size_t n, ff_smtp **out,
-                               ff_error *err)
+/* One destination (the relay, or one domain's MX hosts) and the lanes delivering to it:
+ * each lane is an SMTP session of its own, on a thread of its own, taking the next chunk
+ * of recipients when it is done with one. The store, the classifier's bookkeeping and the
+ * counters are shared, so a lane holds r->mu for everything except the network and the
+ * wait for a signature: the lanes overlap their round trips, not their state changes. */
+typedef struct dest {
+    run *r;
+    const ff_stream_cfg *sc;
+    const ff_mx *mx;
+    ff_queue_item **items;
+    size_t n, chunk;
+    const ff_smtp_opts *so;     /* each lane works on its own copy */
+    const ff_dkim_signer *ds;   /* NULL: unsigned */
+    /* with r->mu held: */
+    size_t next;                /* the first item no lane has taken */
+    bool gone;                  /* sessions kept closing: the rest waits for the next pass */
+    bool unreached;             /* no session could be opened: the rest gets fail_* */
+    const char *fail_stage;
+    int fail_code;
+    char *fail_text;
+    ff_status fail_st;
+    char fail_msg[sizeof ((ff_error *)0)->msg];
+    ff_status st;               /* the first failure of the store, which stops every lane */
+    ff_error err;
+} dest;
+
+/* Every recipient of items[0, n) gets the answer of the failed connection: a refusal at
+ * connect time is classified like any other reply; no reply at all (resolve, connect,
+ * TLS) says nothing about the address, so no text rule may suppress on it: retried,
+ * unless the setup itself is wrong (TLS required but not offered). */
+static ff_status unreached(dest *g, ff_queue_item **items, size_t n, ff_error *err)
 {
+    for (size_t i = 0; i < n; i++) {
+        ff_status rs;
+        if (g->fail_code) {
+            rs = judge(g->r, items[i], g->sc, g->fail_stage, g->sc->relay_host, g->fail_code,
+                       g->fail_text, err);
+        } else {
+            ff_decision d;
+            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
+            if (g->fail_st == FF_EUNSUPPORTED) {
+                ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
+                d.action = FF_ACTION_STOP;
+            }
+            rs = act(g->r, items[i], g->sc, g->fail_stage, 0, g->fail_msg, &d, err);
+        }
+        if (rs != FF_OK)
+            return rs;
+    }
+    return FF_OK;
+}
+
+/* Open a session for a lane (r->mu held on entry and return, released while connecting).
+ * FF_OK with *out set, or FF_ENOTFOUND with the failure kept in g (the first one wins). */
+static ff_status connect_dest(dest *g, ff_smtp_opts *so, ff_smtp **out)
+{
+    run *r = g->r;
     ff_smtp *c = NULL;
     ff_smtp_reply fail = {0};
     const char *stage = "CONN";
@@ -320,13 +406,13 @@ static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so
     ff_status st = FF_EIO;
     /* MX hosts in preference order: the next is tried when one cannot be reached or
      * refuses the session (RFC 5321 5.1). */
-    size_t nhosts = mx ? mx->n : 1;
+    size_t nhosts = g->mx ? g->mx->n : 1;
     char ip[64];
     for (size_t h = 0; h < nhosts && st != FF_OK; h++) {
-        if (mx) {
+        if (g->mx) {
             /* The host's address comes from the same resolver as the MX (our DNS layer,
              * not the system's); TLS still checks the host's name. */
-            const ff_mx_host *mh = &mx->hosts[h];
+            const ff_mx_host *mh = &g->mx->hosts[h];
             so->host = mh->name;
             so->tls_name = mh->name;
             ff_dns_answer a;
@@ -344,39 +430,190 @@ static ff_status connect_group(run *r, const ff_stream_cfg *sc, ff_smtp_opts *so
             }
         }
         ff_smtp_reply_clear(&fail);
+        pthread_mutex_unlock(&r->mu);
         st = ff_smtp_open(&c, so, &fail, &stage, &serr);
+        pthread_mutex_lock(&r->mu);
     }
     *out = c;
-    if (st == FF_OK)
+    if (st == FF_OK) {
+        ff_smtp_reply_clear(&fail);
         return FF_OK;
-    for (size_t i = 0; i < n; i++) {
-        ff_status rs;
-        if (fail.code)
-            rs = judge(r, items[i], sc, stage, sc->relay_host, fail.code, fail.text, err);
-        else {
-            /* No reply: our own connection failed (resolve, connect, TLS). That says
-             * nothing about the address, so no text rule may suppress on it: retried,
-             * unless the setup itself is wrong (TLS required but not offered). */
-            ff_decision d;
-            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
-            if (st == FF_EUNSUPPORTED) {
-                ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
-                d.action = FF_ACTION_STOP;
-            }
-            rs = act(r, items[i], sc, stage, 0, serr.msg, &d, err);
-        }
-        if (rs != FF_OK) {
-            ff_smtp_reply_clear(&fail);
-            return rs;
-        }
+    }
+    if (!g->unreached) {
+        g->unreached = true;
+        g->fail_stage = stage;
+        g->fail_code = fail.code;
+        g->fail_text = fail.text;
+        fail.text = NULL;
+        g->fail_st = st;
+        snprintf(g->fail_msg, sizeof g->fail_msg, "%s", serr.msg);
     }
     ff_smtp_reply_clear(&fail);
-    return FF_ENOTFOUND; /* no session; every recipient settled */
+    return FF_ENOTFOUND;
 }
 
-/* Deliver the items [0, n) of one stream over one connection to its relay. Gates run
- * per recipient, just before it is tried, so a hold decided on one recipient parks the
- * rest toward the same receiver at once. */
+/* The message of one recipient as it goes on the wire: the stored one, with the
+ * DKIM-Signature field in front when the stream signs. r->mu held; released while waiting
+ * for the signature. *raw is the caller's (free). */
+static ff_status wire_message(dest *g, const ff_queue_item *it, ff_presign *ps, char *msg,
+                              size_t len, size_t k, char **raw, size_t *rl, ff_error *err)
+{
+    run *r = g->r;
+    if (!g->ds)
+        return ff_store_message_raw(r->o->store, it->msg_id, raw, rl, err);
+    pthread_mutex_unlock(&r->mu);
+    char *own = NULL;
+    const char *sig = ps ? ff_presign_wait(ps, k) : NULL;
+    if (!ps) {
+        ff_error derr;
+        if (ff_dkim_sign(g->ds, msg, len, &own, &derr) != FF_OK)
+            own = NULL;
+        sig = own;
+    }
+    size_t sl = sig ? strlen(sig) : 0;
+    *raw = malloc(sl + len + 1);
+    if (*raw) {
+        memcpy(*raw, sig ? sig : "", sl);
+        memcpy(*raw + sl, msg, len);
+        *rl = sl + len;
+        (*raw)[*rl] = '\0';
+    }
+    free(own);
+    pthread_mutex_lock(&r->mu);
+    return *raw ? FF_OK : ff_error_set(err, FF_ENOMEM, "out of memory");
+}
+
+/* One lane's work on items [a, b) (r->mu held on entry and return). Gates run per
+ * recipient, just before it is tried, so a hold decided on one recipient parks the rest
+ * toward the same receiver at once, whichever lane tries them. */
+static ff_status lane_chunk(dest *g, ff_smtp_opts *so, ff_smtp **cp, int *reconnects, size_t a,
+                            size_t b, ff_error *err)
+{
+    run *r = g->r;
+    const ff_stream_cfg *sc = g->sc;
+    ff_status st = FF_OK;
+    if (g->gone) {
+        for (size_t k = a; k < b && st == FF_OK; k++)
+            st = settle(r, g->items[k], FF_Q_DEFERRED, "CONN", 0, "the relay kept closing "
+                        "the connection", NULL, r->now + 60, false, false, false, err);
+        return st;
+    }
+    if (g->unreached && !*cp)
+        return unreached(g, g->items + a, b - a, err);
+    /* With a key, the chunk's messages are read at once and signed ahead on other threads
+     * (presign.h) while this lane talks SMTP; the chunk bounds the memory held. */
+    size_t wn = g->ds ? b - a : 0;
+    char **win = wn ? calloc(wn, sizeof *win) : NULL;
+    size_t *winlen = wn ? calloc(wn, sizeof *winlen) : NULL;
+    ff_presign *ps = NULL;
+    if (wn && (!win || !winlen))
+        st = ff_error_set(err, FF_ENOMEM, "out of memory");
+    for (size_t k = 0; k < wn && st == FF_OK; k++)
+        st = ff_store_message_raw(r->o->store, g->items[a + k]->msg_id, &win[k], &winlen[k], err);
+    if (wn && st == FF_OK && ff_presign_start(g->ds, win, winlen, wn, &ps) != FF_OK)
+        ps = NULL; /* no thread: signed here, one by one */
+    for (size_t i = a; i < b && st == FF_OK; i++) {
+        const ff_queue_item *it = g->items[i];
+        if (gated(r, it, sc, &st, err))
+            continue;
+        if (!*cp && connect_dest(g, so, cp) != FF_OK) {
+            st = unreached(g, g->items + i, b - i, err);
+            break;
+        }
+        char *raw = NULL;
+        size_t rl = 0;
+        st = wire_message(g, it, ps, wn ? win[i - a] : NULL, wn ? winlen[i - a] : 0, i - a,
+                          &raw, &rl, err);
+        if (st != FF_OK)
+            break;
+        char from[400];
+        verp_from(r, it, sc, from, sizeof from);
+        const char *rc[1] = {it->rcpt};
+        ff_smtp_result res;
+        ff_error e2 = {0};
+        pthread_mutex_unlock(&r->mu);
+        ff_status ss = ff_smtp_send(*cp, from, rc, 1, raw, rl, &res, &e2);
+        pthread_mutex_lock(&r->mu);
+        free(raw);
+        if (ss == FF_OK || (ss == FF_EIO && res.rcpt && res.rcpt[0].code && res.rcpt[0].code >= 400)) {
+            if (res.rcpt[0].code && (res.rcpt[0].code < 200 || res.rcpt[0].code >= 300) &&
+                res.mail.code >= 200 && res.mail.code < 300)
+                st = judge(r, it, sc, "RCPT", so->host, res.rcpt[0].code, res.rcpt[0].text, err);
+            else if (res.mail.code && (res.mail.code < 200 || res.mail.code >= 300))
+                st = judge(r, it, sc, "MAIL", so->host, res.mail.code, res.mail.text, err);
+            else if (res.data.code && res.data.code != 354)
+                st = judge(r, it, sc, "DATA", so->host, res.data.code, res.data.text, err);
+            else if (res.eod.code)
+                st = judge(r, it, sc, "EOD", so->host, res.eod.code, res.eod.text, err);
+            else
+                ss = FF_EIO;
+        }
+        if (ss != FF_OK && st == FF_OK && !(ss == FF_EIO && res.rcpt && res.rcpt[0].code >= 400)) {
+            /* Lost after the dot: unknown outcome, SMTP's own window. Retried, which may
+             * deliver twice; the alternative could lose the message. */
+            ff_decision d;
+            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
+            if (ss == FF_EINVAL || ss == FF_ETOOBIG || ss == FF_EPARSE || ss == FF_EUNSUPPORTED) {
+                ff_classify_known(ss == FF_ETOOBIG ? FF_REASON_MESGTOOBIG : FF_REASON_CONTENTERROR,
+                                  FF_CLASS_HARD, "client", &d);
+            }
+            st = act(r, it, sc, res.stage ? res.stage : "CONN", 0, e2.msg, &d, err);
+        }
+        bool broken = ss == FF_EIO;
+        ff_smtp_result_clear(&res);
+        if (st != FF_OK || !broken)
+            continue;
+        /* The session is gone (a 421 closes it on purpose): the next recipient gets a new
+         * connection, a few times per lane, so one closing receiver does not hold up the
+         * others behind it; after that the destination waits for the next pass. */
+        pthread_mutex_unlock(&r->mu);
+        ff_smtp_close(*cp);
+        pthread_mutex_lock(&r->mu);
+        *cp = NULL;
+        if (++*reconnects > 3) {
+            g->gone = true;
+            for (size_t k = i + 1; k < b && st == FF_OK; k++)
+                st = settle(r, g->items[k], FF_Q_DEFERRED, "CONN", 0, "the relay kept closing "
+                            "the connection", NULL, r->now + 60, false, false, false, err);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    ff_presign_stop(ps);
+    pthread_mutex_lock(&r->mu);
+    for (size_t k = 0; k < wn && win; k++)
+        free(win[k]);
+    free(win);
+    free(winlen);
+    return st;
+}
+
+static void *lane(void *arg)
+{
+    dest *g = arg;
+    run *r = g->r;
+    ff_smtp_opts so = *g->so;
+    ff_smtp *c = NULL;
+    int reconnects = 0;
+    ff_error err = {0};
+    ff_status st = FF_OK;
+    pthread_mutex_lock(&r->mu);
+    while (st == FF_OK && g->st == FF_OK && g->next < g->n) {
+        size_t a = g->next, b = g->n - a > g->chunk ? a + g->chunk : g->n;
+        g->next = b;
+        st = lane_chunk(g, &so, &c, &reconnects, a, b, &err);
+    }
+    if (st != FF_OK && g->st == FF_OK) {
+        g->st = st;
+        g->err = err;
+    }
+    pthread_mutex_unlock(&r->mu);
+    ff_smtp_close(c);
+    return NULL;
+}
+
+/* Deliver the items [0, n) of one stream to its relay, or to the MX hosts `mx` of one
+ * domain, over up to the stream's `connections` sessions at once. */
 static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
                          ff_queue_item **items, size_t n, ff_error *err)
 {
@@ -404,8 +641,9 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
         }
         so.password = pw;
     }
-    /* The stream's DKIM key, loaded once per group; a key that cannot be loaded holds the
-     * mail (unsigned mail from a domain that signs would fail DMARC at the receiver). */
+    /* The stream's DKIM key, loaded once per destination; a key that cannot be loaded
+     * holds the mail (unsigned mail from a domain that signs would fail DMARC at the
+     * receiver). */
     void *dkim = NULL;
     if (sc->dkim_key) {
         ff_error kerr;
@@ -420,136 +658,37 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const ff_mx *mx,
             return FF_OK;
         }
     }
-    ff_smtp *c = NULL;
-    ff_status st = FF_OK;
-    int reconnects = 0;
-    /* With a key, messages are read a window at a time and signed ahead on another thread
-     * (presign.h) while this one talks SMTP; the window bounds the memory held. */
     ff_dkim_signer ds = {.domain = sc->dkim_domain ? sc->dkim_domain : sc->from_domain,
                          .selector = sc->dkim_selector ? sc->dkim_selector : "default",
                          .pkey = dkim, .header_canon = FF_DKIM_RELAXED,
                          .body_canon = FF_DKIM_RELAXED, .oversign = true,
                          .timestamp = r->now, .body_length = -1};
-    bool signing = dkim && ds.domain;
-    char *win[SIGN_WINDOW] = {0};
-    size_t winlen[SIGN_WINDOW] = {0}, wbase = 0, wn = 0;
-    ff_presign *ps = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const ff_queue_item *it = items[i];
-        if (signing && i == wbase + wn) {
-            /* the next window: earlier messages gone, these read, their signing started */
-            ff_presign_stop(ps);
-            ps = NULL;
-            for (size_t k = 0; k < wn; k++)
-                free(win[k]);
-            memset(win, 0, sizeof win);
-            wbase = i;
-            wn = n - i < SIGN_WINDOW ? n - i : SIGN_WINDOW;
-            for (size_t k = 0; k < wn && st == FF_OK; k++)
-                st = ff_store_message_raw(r->o->store, items[i + k]->msg_id, &win[k],
-                                          &winlen[k], err);
-            if (st != FF_OK)
-                break;
-            if (ff_presign_start(&ds, win, winlen, wn, &ps) != FF_OK)
-                ps = NULL; /* no thread: signed here, one by one */
-        }
-        if (gated(r, it, sc, &st, err)) {
-            if (st != FF_OK)
-                break;
-            continue;
-        }
-        if (!c) {
-            st = connect_group(r, sc, &so, mx, items + i, n - i, &c, err);
-            if (st == FF_ENOTFOUND)
-                st = FF_OK;
-            if (!c)
-                break;
-        }
-        char *raw = NULL;
-        size_t rl = 0;
-        if (signing) {
-            size_t k = i - wbase;
-            char *own = NULL;
-            const char *sig = ps ? ff_presign_wait(ps, k) : NULL;
-            if (!ps) {
-                ff_error derr;
-                if (ff_dkim_sign(&ds, win[k], winlen[k], &own, &derr) != FF_OK)
-                    own = NULL;
-                sig = own;
-            }
-            size_t sl = sig ? strlen(sig) : 0;
-            raw = malloc(sl + winlen[k] + 1);
-            if (raw == NULL) {
-                free(own);
-                st = ff_error_set(err, FF_ENOMEM, "out of memory");
-                break;
-            }
-            memcpy(raw, sig ? sig : "", sl);
-            memcpy(raw + sl, win[k], winlen[k]);
-            rl = sl + winlen[k];
-            raw[rl] = '\0';
-            free(own);
-        } else {
-            st = ff_store_message_raw(r->o->store, it->msg_id, &raw, &rl, err);
-            if (st != FF_OK)
-                break;
-        }
-        char from[400];
-        verp_from(r, it, sc, from, sizeof from);
-        const char *rc[1] = {it->rcpt};
-        ff_smtp_result res;
-        ff_error e2 = {0};
-        ff_status ss = ff_smtp_send(c, from, rc, 1, raw, rl, &res, &e2);
-        free(raw);
-        if (ss == FF_OK || (ss == FF_EIO && res.rcpt && res.rcpt[0].code && res.rcpt[0].code >= 400)) {
-            if (res.rcpt[0].code && (res.rcpt[0].code < 200 || res.rcpt[0].code >= 300) &&
-                res.mail.code >= 200 && res.mail.code < 300)
-                st = judge(r, it, sc, "RCPT", so.host, res.rcpt[0].code, res.rcpt[0].text, err);
-            else if (res.mail.code && (res.mail.code < 200 || res.mail.code >= 300))
-                st = judge(r, it, sc, "MAIL", so.host, res.mail.code, res.mail.text, err);
-            else if (res.data.code && res.data.code != 354)
-                st = judge(r, it, sc, "DATA", so.host, res.data.code, res.data.text, err);
-            else if (res.eod.code)
-                st = judge(r, it, sc, "EOD", so.host, res.eod.code, res.eod.text, err);
-            else
-                ss = FF_EIO;
-        }
-        if (ss != FF_OK && st == FF_OK && !(ss == FF_EIO && res.rcpt && res.rcpt[0].code >= 400)) {
-            /* Lost after the dot: unknown outcome, SMTP's own window. Retried, which may
-             * deliver twice; the alternative could lose the message. */
-            ff_decision d;
-            ff_classify_known(FF_REASON_NETWORKERROR, FF_CLASS_SOFT, "connection", &d);
-            if (ss == FF_EINVAL || ss == FF_ETOOBIG || ss == FF_EPARSE || ss == FF_EUNSUPPORTED) {
-                ff_classify_known(ss == FF_ETOOBIG ? FF_REASON_MESGTOOBIG : FF_REASON_CONTENTERROR,
-                                  FF_CLASS_HARD, "client", &d);
-            }
-            st = act(r, it, sc, res.stage ? res.stage : "CONN", 0, e2.msg, &d, err);
-        }
-        bool broken = ss == FF_EIO;
-        ff_smtp_result_clear(&res);
-        if (st != FF_OK)
-            break;
-        if (broken) {
-            /* The session is gone (a 421 closes it on purpose): the next recipient gets a
-             * new connection, a few times per group, so one closing receiver does not
-             * hold up the others behind it. */
-            ff_smtp_close(c);
-            c = NULL;
-            if (++reconnects > 3) {
-                for (size_t k = i + 1; k < n && st == FF_OK; k++)
-                    st = settle(r, items[k], FF_Q_DEFERRED, "CONN", 0, "the relay kept closing "
-                                "the connection", NULL, r->now + 60, false, false, false, err);
-                break;
-            }
-        }
-    }
-    ff_smtp_close(c);
-    ff_presign_stop(ps);
-    for (size_t k = 0; k < wn; k++)
-        free(win[k]);
+    dest g = {.r = r, .sc = sc, .mx = mx, .items = items, .n = n, .so = &so,
+              .ds = dkim && ds.domain ? &ds : NULL};
+    /* Chunks: a lane's share of the batch, at least a few messages (a session costs a
+     * handshake) and at most a signing window. */
+    size_t lanes = sc->connections ? sc->connections : 1;
+    g.chunk = (n + lanes - 1) / lanes;
+    if (g.chunk < LANE_MIN)
+        g.chunk = LANE_MIN;
+    if (g.chunk > SIGN_WINDOW)
+        g.chunk = SIGN_WINDOW;
+    if (lanes > (n + g.chunk - 1) / g.chunk)
+        lanes = (n + g.chunk - 1) / g.chunk;
+    pthread_t th[LANES_MAX];
+    size_t started = 0;
+    for (size_t k = 1; k < lanes && k < LANES_MAX; k++)
+        if (pthread_create(&th[started], NULL, lane, &g) == 0)
+            started++;
+    lane(&g);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    free(g.fail_text);
     ff_dkim_pkey_free(dkim);
     explicit_bzero(pw, sizeof pw);
-    return st;
+    if (g.st != FF_OK && err)
+        *err = g.err;
+    return g.st;
 }
 
 static const char *domain_of(const ff_queue_item *it)
@@ -752,6 +891,7 @@ ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *
         ff_queue_items_free(items, n);
         return ff_error_set(err, FF_ENOMEM, "out of memory");
     }
+    pthread_mutex_init(&r.mu, NULL);
     for (size_t i = 0; i < n && st == FF_OK; i++) {
         if (done[i])
             continue;
@@ -772,6 +912,7 @@ ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *
             st = sc->route == FF_ROUTE_MX ? deliver_mx(&r, sc, group, gn, err)
                                           : deliver(&r, sc, NULL, group, gn, err);
     }
+    pthread_mutex_destroy(&r.mu);
     if (st == FF_OK)
         st = breakers(&r, err);
     free(group);

@@ -18,6 +18,7 @@
  *   unsubscribe_url = https://example.com/u   unsubscribe_mailto = u@example.com
  *   bounce_pause = 2%                the breaker's pause threshold for a batch
  *   max_per_minute = 60   daily_cap = 5000   warmup = yes   warmup_start = 2026-11-01
+ *   connections = 4                  SMTP sessions at once toward the relay or one MX
  *
  * Without a file the defaults run: two streams, "transactional" and "outreach" (bulk,
  * warm-up on), both delivering straight to MX with opportunistic TLS.
@@ -65,6 +66,7 @@ typedef struct ff_stream_cfg {
     double bounce_pause;        /* fraction, default 0.02 */
     uint32_t max_per_minute;    /* 0 = no limit */
     uint32_t daily_cap;         /* 0 = no limit */
+    uint32_t connections;       /* sessions at once per destination, 1..64, default 4 */
     bool warmup;
     char *warmup_start;         /* YYYY-MM-DD; NULL = the first day mail was sent */
 } ff_stream_cfg;

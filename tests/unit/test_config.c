@@ -38,7 +38,7 @@ static void test_streams(void **state)
         "[fivefifty]\ndb = /tmp/x.db\nhelo = mta.example.com\nretry_first = 120\n"
         "[stream.outreach]\nfrom_domain = example.com\nroute = smtp://relay.example.net:587\n"
         "tls = required\nuser = apikey\npassword_env = FF_TEST_SECRET\nbounce_pause = 3%\n"
-        "max_per_minute = 60\n"
+        "max_per_minute = 60\nconnections = 12\n"
         "[stream.alerts]\nfrom_domain = alerts.example.com\nroute = smtp://[::1]:2525\ntls = none\n";
     ff_config *c = NULL;
     ff_error err;
@@ -53,7 +53,9 @@ static void test_streams(void **state)
     assert_int_equal(o->tls, FF_TLS_REQUIRED);
     assert_true(o->bounce_pause == 0.03);
     assert_true(o->bulk); /* kept from the default outreach stream */
+    assert_int_equal(o->connections, 12);
     const ff_stream_cfg *a = ff_config_stream(c, "alerts");
+    assert_int_equal(a->connections, 4); /* the default */
     assert_string_equal(a->relay_host, "[::1]");
     assert_int_equal(a->relay_port, 2525);
     char pw[64];
@@ -104,6 +106,8 @@ static void test_errors(void **state)
         {"[stream.a b]\nroute = mx\n", "may hold only"},
         {"[fivefifty]\nretry_first = -5\n", "retry_first"},
         {"[stream.a]\nroute = smtp://r:99999\n", "route"},
+        {"[stream.a]\nconnections = 0\n", "bad value for connections"},
+        {"[stream.a]\nconnections = 65\n", "bad value for connections"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         ff_config *c = NULL;
