@@ -60,6 +60,7 @@ typedef struct sim_cfg {
     struct sim_grey *grey;   /* (sender, recipient, first seen) */
     size_t ngrey, capgrey;
     unsigned long seq;       /* file names, queue ids */
+    unsigned long sessions;  /* sessions accepted so far: each one's number */
 } sim_cfg;
 
 /* sim_session() runs one SMTP session on a connected socket and closes it. */
@@ -67,8 +68,11 @@ void sim_session(sim_cfg *cfg, int fd, const char *peer);
 
 /* sim_report() writes the later report `after` for (sender, recipient) about the message
  * `msg` (len bytes) into cfg->maildir (tmp/ then new/, as maildir wants). */
-/* sim_keep() stores an accepted message, as received, in cfg->keep (a maildir), when set. */
-void sim_keep(sim_cfg *cfg, const char *msg, size_t len);
+/* sim_keep() stores an accepted message, as received, in cfg->keep (a maildir), when set,
+ * under the Received: trace field every SMTP server adds (RFC 5321 4.4), which names the
+ * peer, the session's number and the queue id. */
+void sim_keep(sim_cfg *cfg, const char *peer, unsigned long session, const char *queue_id,
+              const char *msg, size_t len);
 
 void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *rcpt,
                 const char *msg, size_t len);

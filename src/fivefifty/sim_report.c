@@ -131,15 +131,25 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
     maildir_commit(f, true, tmp, final);
 }
 
-void sim_keep(sim_cfg *cfg, const char *msg, size_t len)
+void sim_keep(sim_cfg *cfg, const char *peer, unsigned long session, const char *queue_id,
+              const char *msg, size_t len)
 {
     if (!cfg->keep)
         return;
     unsigned long seq;
     char tmp[4096], final[4096];
     FILE *f = maildir_open(cfg, cfg->keep, &seq, tmp, final, sizeof tmp);
-    if (f)
-        maildir_commit(f, fwrite(msg, 1, len, f) == len, tmp, final);
+    if (!f)
+        return;
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    int n = fprintf(f, "Received: from [%s] by %s (fivefifty sim) with ESMTP id %s\r\n"
+                       "\t(session %lu); %s\r\n", peer ? peer : "unknown", cfg->hostname,
+                    queue_id, session, date);
+    maildir_commit(f, n > 0 && fwrite(msg, 1, len, f) == len, tmp, final);
 }
 
 /* Greylisting: one entry per (sender, recipient) with the time it was first seen. */

@@ -40,6 +40,7 @@ typedef struct sess {
     rcpt *rcpts;
     size_t nrcpt;
     const char *peer;
+    unsigned long number; /* the session's, for the Received: field of kept messages */
 } sess;
 
 static void say(sess *s, const char *fmt, const char *arg)
@@ -292,17 +293,18 @@ static void do_data(sess *s)
     for (size_t i = 0; !reply && i < s->nrcpt; i++)
         if (s->rcpts[i].b->when == SIM_AT_EOD && s->rcpts[i].b->reply)
             reply = s->rcpts[i].b->reply;
-    char ok[128];
+    char ok[128], qid[32] = "";
     if (!reply) {
         pthread_mutex_lock(&s->cfg->lock);
         unsigned long id = ++s->cfg->seq;
         pthread_mutex_unlock(&s->cfg->lock);
-        snprintf(ok, sizeof ok, "250 2.0.0 Ok: queued as SIM%06lu\r\n", id);
+        snprintf(qid, sizeof qid, "SIM%06lu", id);
+        snprintf(ok, sizeof ok, "250 2.0.0 Ok: queued as %s\r\n", qid);
         reply = ok;
     }
     say(s, reply, NULL);
     if (reply == ok)
-        sim_keep(s->cfg, msg, (size_t)len);
+        sim_keep(s->cfg, s->peer, s->number, qid, msg, (size_t)len);
     for (size_t i = 0; i < s->nrcpt; i++) {
         log_outcome(s, s->rcpts[i].addr, reply, mid);
         if (reply == ok && s->rcpts[i].b->after >= SIM_REPORT_ARF &&
@@ -379,6 +381,9 @@ void sim_session(sim_cfg *cfg, int fd, const char *peer)
     s->cfg = cfg;
     s->fd = fd;
     s->peer = peer;
+    pthread_mutex_lock(&cfg->lock);
+    s->number = ++cfg->sessions;
+    pthread_mutex_unlock(&cfg->lock);
     s->st = S_HELLO;
     say(s, "220 %s ESMTP fivefifty mailbox simulator\r\n", cfg->hostname);
     char line[LINE_MAX_SIM];

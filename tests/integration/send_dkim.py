@@ -6,6 +6,7 @@ received, and every one verifies with fivefifty's verifier and, when Debian's py
 is installed, with dkimpy."""
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -43,6 +44,18 @@ try:
 
     kept = sorted(glob.glob(os.path.join(keep, "new", "*")))
     c.check("the simulator kept every message", len(kept) == n_rsa + n_ed, len(kept))
+    # Several sessions at once (the stream's `connections`, default 4), each message once.
+    mids, sessions = set(), {}
+    for path in kept:
+        raw = open(path, "rb").read()
+        m = re.search(rb"^Message-ID:\s*(\S+)", raw, re.M | re.I)
+        mids.add(m.group(1) if m else path)
+        s = re.search(rb"\(session (\d+)\)", raw)
+        if s and b"s=rsa1" in raw:
+            sessions[int(s.group(1))] = sessions.get(int(s.group(1)), 0) + 1
+    c.check("no message arrived twice", len(mids) == len(kept), (len(mids), len(kept)))
+    c.check("the 70 messages of one stream went over 2 to 4 sessions at once",
+            2 <= len(sessions) <= 4, sessions)
     by_sel = {"rsa1": 0, "ed1": 0}
     bad = []
     for path in kept:
