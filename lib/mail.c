@@ -186,6 +186,19 @@ static bool plain_ascii(const char *s, size_t n)
     return bad == 0;
 }
 
+/* Whether s[0..n) holds ESC $ B, ISO-2022-JP's shift into JIS X 0208: memchr() finds the
+ * rare ESC a vector at a time, where memmem() walked every byte of long texts. */
+static bool has_jis_escape(const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, 0x1b, (size_t)(end - p))) != NULL) {
+        if (end - p >= 3 && p[1] == '$' && p[2] == 'B')
+            return true;
+        p++;
+    }
+    return false;
+}
+
 /* Converts `raw` (n bytes in `charset`, NULL when unlabelled) to UTF-8. Unlabelled or
  * ASCII-labelled text is read as UTF-8 first, because that is what mislabelled mail
  * most often is; ISO-2022-JP is recognised by its escape sequences even without a label
@@ -196,7 +209,7 @@ static char *to_utf8(const char *raw, size_t n, const char *charset)
      * exact copy, so one scan replaces a search, a validation and another validation. */
     if (n > 0 && is_ascii_compatible(charset) && plain_ascii(raw, n))
         return g_strndup(raw, n);
-    if (n > 0 && is_ascii_compatible(charset) && memmem(raw, n, "\x1b$B", 3) != NULL)
+    if (n > 0 && is_ascii_compatible(charset) && has_jis_escape(raw, n))
         charset = "ISO-2022-JP";
     if (is_ascii_compatible(charset)) {
         /* valid UTF-8 of n bytes holds no NUL (g_utf8_validate() stops there): a copy is

@@ -48,8 +48,9 @@ typedef struct ff_authres {
 } ff_authres;
 
 /* ff_authres_parse() parses a header field's value (without the "Authentication-Results:"
- * name). Returns FF_OK, FF_EPARSE (no authserv-id, or a resinfo that is not
- * method=result: err says where), FF_EINVAL. */
+ * name). Only out->r[0 .. n) are set: the entries after them are left as they were.
+ * Returns FF_OK, FF_EPARSE (no authserv-id, or a resinfo that is not method=result: err
+ * says where), FF_EINVAL. */
 ff_status ff_authres_parse(const char *value, size_t len, ff_authres *out, ff_error *err);
 
 /* ff_authres_prop_get() returns the value of ptype.property in result r, or NULL. */
