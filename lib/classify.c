@@ -294,7 +294,9 @@ static ff_class permanence(int code, const char *status, const char *dsn_action,
     if (same(dsn_action, "delivered") || same(dsn_action, "relayed") ||
         same(dsn_action, "expanded"))
         return FF_CLASS_NONE;
-    if (same(dsn_action, "failed"))
+    /* "expired" is no RFC 3464 action, but SendGrid and others write it for a message they
+     * stopped retrying: delivery failed for good, like "failed". */
+    if (same(dsn_action, "failed") || same(dsn_action, "expired"))
         return FF_CLASS_HARD;
     /* A text with neither code nor status: most such bounces report a permanent failure. */
     return r == FF_REASON_EXPIRED ? FF_CLASS_SOFT : FF_CLASS_HARD;

@@ -261,14 +261,16 @@ static char *dsn_mailbox(const char *s)
     return ff_addr_dup(s + off, an);
 }
 
-static const ff_hit *hit_for(const ff_hits *h, const char *rcpt)
+/* The text's hit for a DSN recipient; `groups` is how many recipients the DSN names. */
+static const ff_hit *hit_for(const ff_hits *h, const char *rcpt, size_t groups)
 {
     for (size_t i = 0; rcpt && i < h->n; i++)
         if ((h->v[i].recipient && strcasecmp(h->v[i].recipient, rcpt) == 0) ||
             (h->v[i].original_recipient && strcasecmp(h->v[i].original_recipient, rcpt) == 0))
             return &h->v[i];
-    /* One recipient on both sides: they are the same one, whatever the spelling. */
-    return h->n == 1 ? &h->v[0] : NULL;
+    /* One recipient on both sides: they are the same one, whatever the spelling. With more
+     * in the DSN, the text's only one may be any of them (or none). */
+    return h->n == 1 && groups == 1 ? &h->v[0] : NULL;
 }
 
 /* The status the remote server itself gave, found in the diagnostic: the last one that is
@@ -289,14 +291,17 @@ static void diagnostic_status(const char *d, char out[FF_STATUS_MAX])
 
 /* A status worth more than the DSN's: the reporting MTA writes Status: from its own
  * reading of the reply, often a generic X.0.0 or a guess, while the diagnostic carries the
- * code the receiving server chose. */
+ * code the receiving server chose. That holds for the class too: Postfix reports a 5xx
+ * greeting it skipped as 4.X.X ("refused to talk to me: 550 5.5.0 ..."), and the record
+ * shows what the server said. Whether the failure is temporary is decided from the reply
+ * code and its words (classify.c), not from this field. */
 static void better_status(ff_bounce_record *r)
 {
     if (!r->diagnostic)
         return;
     char found[FF_STATUS_MAX];
     diagnostic_status(r->diagnostic, found);
-    if (found[0] && (!r->status[0] || found[0] == r->status[0]))
+    if (found[0])
         memcpy(r->status, found, sizeof r->status);
 }
 
@@ -337,7 +342,7 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
                     lh = scan(m, &hits);
                     scanned = true;
                 }
-                const ff_hit *h = lh ? hit_for(&hits, r->recipient) : NULL;
+                const ff_hit *h = lh ? hit_for(&hits, r->recipient, d.n) : NULL;
                 if (h && h->recipient && mailbox(h->recipient))
                     better = h->recipient;
             }
@@ -361,7 +366,7 @@ static ff_status from_dsn(const struct ff_rules *rules, const ff_mail *m, const 
                 lh = scan(m, &hits);
                 scanned = true;
             }
-            const ff_hit *h = lh ? hit_for(&hits, r->recipient) : NULL;
+            const ff_hit *h = lh ? hit_for(&hits, r->recipient, d.n) : NULL;
             if (h) {
                 if (!r->diagnostic && h->diagnostic)
                     r->diagnostic = strdup(h->diagnostic);

@@ -298,6 +298,12 @@ static void test_inputs(void **state)
     assert_int_equal(ff_classify(rules, &in4, &d), FF_OK);
     assert_int_equal(d.reason, FF_REASON_EXPIRED);
     assert_int_equal(d.klass, FF_CLASS_SOFT);
+    /* SendGrid's "Action: expired": it stopped retrying, the delivery failed for good. */
+    ff_classify_input in4b = {.text = "Connection timed out", .dsn_action = "expired"};
+    assert_int_equal(ff_classify(rules, &in4b, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_EXPIRED);
+    assert_int_equal(d.klass, FF_CLASS_HARD);
+    assert_string_equal(d.status, "5.0.947");
     /* Words no rule knows: a cause was given ("onhold"); none at all: "undefined". */
     ff_classify_input in5 = {.text = "Zustellung abgelehnt (Fehler 17)", .dsn_action = "failed"};
     assert_int_equal(ff_classify(rules, &in5, &d), FF_OK);

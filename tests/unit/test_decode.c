@@ -139,6 +139,26 @@ static void test_status_comment(void **state)
     ff_bounce_clear(&b);
 }
 
+/* The server's own status is shown even when the relay changed its class (Postfix's 4.X.X
+ * for a 5xx greeting it skipped); temporary or not is the reply's business. A message a
+ * provider stopped retrying ("Action: expired") failed for good. */
+static void test_class_disagrees(void **state)
+{
+    (void)state;
+    ff_bounce b;
+    assert_int_equal(decode_file("dsn-class-disagrees.eml", &b, NULL), FF_OK);
+    assert_int_equal(b.n, 2);
+    assert_string_equal(b.recs[0].status, "5.5.0");
+    assert_int_equal(b.recs[0].code, 550);
+    assert_int_equal(b.recs[0].decision.reason, FF_REASON_BLOCKED);
+    assert_int_equal(b.recs[0].decision.klass, FF_CLASS_SOFT); /* "please try later" */
+    assert_string_equal(b.recs[1].recipient, "eve@example.org");
+    assert_int_equal(b.recs[1].decision.reason, FF_REASON_EXPIRED);
+    assert_int_equal(b.recs[1].decision.klass, FF_CLASS_HARD);
+    assert_string_equal(b.recs[1].status, "5.0.947");
+    ff_bounce_clear(&b);
+}
+
 static void test_global_dsn(void **state)
 {
     (void)state;
@@ -362,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_global_dsn),
         cmocka_unit_test(test_status_from_diagnostic),
         cmocka_unit_test(test_status_comment),
+        cmocka_unit_test(test_class_disagrees),
         cmocka_unit_test(test_arf),
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),
