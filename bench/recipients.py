@@ -2,7 +2,10 @@
 """Recipient accuracy: fivefifty's n-th record of each file against Sisimai's n-th record.
 
 Usage: recipients.py EXPECTED.jsonl FIVEFIFTY.jsonl SISIMAI.jsonl
-Only files listed in EXPECTED count; addresses compare case-insensitively. fivefifty names
+Only files listed in EXPECTED count; addresses compare case-insensitively. An address in
+the .invalid TLD (RFC 2606: a name that can never exist) is a stand-in, not a recipient:
+Sisimai writes "undisclosed-recipient-in-headers@libsisimai.org.invalid" for a complaint
+that names nobody, where fivefifty leaves the recipient empty; both mean "none". fivefifty names
 the messages of an mbox holding several "FILE#1", "FILE#2"; their records count as the
 file's, in that order, as Sisimai reports them.
 """
@@ -13,13 +16,18 @@ import re
 import sys
 
 
+def address(r):
+    a = (r.get("recipient") or "").lower()
+    return "" if a.endswith(".invalid") else a
+
+
 def load(path):
     recs = collections.defaultdict(list)
     for line in open(path, errors="replace"):
         if line.startswith("{"):
             r = json.loads(line)
             if "file" in r:
-                recs[re.sub(r"#[0-9]+$", "", os.path.basename(r["file"]))].append((r.get("recipient") or "").lower())
+                recs[re.sub(r"#[0-9]+$", "", os.path.basename(r["file"]))].append(address(r))
     return recs
 
 
