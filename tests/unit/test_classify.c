@@ -156,6 +156,10 @@ static const row table[] = {
     {"550 5.7.1 Go away", "MAIL", "rejected", "hard", "hold", "sender", NULL},
     {"connect to mx.example.jp[192.0.2.79]:25: Connection timed out", NULL, "expired", "soft",
      "retry", NULL, NULL},
+    /* a receiver that lets only N sending IPs of a domain through unverified (FCrDNS) */
+    {"450 service permits 2 unverifiable sending IPs - mail.example.com is not 192.0.2.1",
+     "MAIL", "requireptr", "soft", NULL, "sender", NULL},
+    {"550 5.7.1 Unverifyable sending IP", "RCPT", "requireptr", "hard", "hold", NULL, NULL},
     /* Spectrum: the AUP# code decides, not the generic words before it */
     {"550 5.1.0 <bounce@example.com> sender rejected. AUP#In-1310", "MAIL", "toomanyconn",
      "hard", "throttle", "sender", NULL},
@@ -298,6 +302,21 @@ static void test_inputs(void **state)
     assert_int_equal(ff_classify(rules, &in4, &d), FF_OK);
     assert_int_equal(d.reason, FF_REASON_EXPIRED);
     assert_int_equal(d.klass, FF_CLASS_SOFT);
+    /* Amazon SES's "Unknown address error" label wraps any remote reply: the quoted one
+     * decides (decode passes the quoted reply's status). */
+    ff_classify_input ses = {.status = "5.7.1", .dsn_action = "failed",
+                             .text = "5.1.0 - Unknown address error 550-'5.7.1 "
+                                     "<bounce@example.com>... Access denied'"};
+    assert_int_equal(ff_classify(rules, &ses, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_REJECTED);
+    ses.status = "5.2.2";
+    ses.text = "5.1.0 - Unknown address error 550-'5.2.2 <a@example.org>... Mailbox Full'";
+    assert_int_equal(ff_classify(rules, &ses, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_MAILBOXFULL);
+    ses.status = "5.1.0";
+    ses.text = "550 5.1.0 Unknown address";
+    assert_int_equal(ff_classify(rules, &ses, &d), FF_OK);
+    assert_int_equal(d.reason, FF_REASON_USERUNKNOWN);
     /* SendGrid's "Action: expired": it stopped retrying, the delivery failed for good. */
     ff_classify_input in4b = {.text = "Connection timed out", .dsn_action = "expired"};
     assert_int_equal(ff_classify(rules, &in4b, &d), FF_OK);
