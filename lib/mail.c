@@ -7,7 +7,7 @@
  *   First step of the "bounce that arrives later" path in DESIGN.md: decode (MIME) ->
  *   records. The structure (fields, parts, transfer encodings) is read in place by mime.c;
  *   GMime 3 is used for what it does best and cheaply: RFC 2047 encoded-words in header
- *   values and charset names for iconv. (GMime's parser built an object tree per message
+ *   values and charset names for iconv (opened when first needed: mail_gmime.c). (GMime's parser built an object tree per message
  *   and cost more than everything after it: decode ran 1.7x faster without it, with byte
  *   for byte the same records on the shared corpus.) This file copies the top-level
  *   headers (unfolded, decoded to UTF-8) and walks the parts once, sorting what it finds
@@ -37,6 +37,7 @@
  *   FF_EPARSE when the bytes hold no header at all, FF_ENOMEM. Never prints.
  */
 #include "mail.h"
+#include "mail_gmime.h"
 #include "mime.h"
 #include "text.h"
 
@@ -44,10 +45,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <gmime/gmime.h>
+#include <glib.h>
 
 #if !GLIB_CHECK_VERSION(2, 46, 0)
 #error "copy_headers() hands g_malloc()ed strings to free(): needs GLib 2.46 or later"
@@ -62,25 +64,11 @@
 #define MAIL_FEEDBACK_MAX (256u * 1024)
 #define MAIL_ORIG_MAX (256u * 1024)
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static GMimeParserOptions *popts;
-/* GMime keeps process-wide charset tables that it fills lazily; decode runs on several
- * threads, so every call into GMime goes through this lock. They are short calls (a
- * charset name, an encoded-word), far from the hot path. */
-static pthread_mutex_t gmime_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t conv_once = PTHREAD_ONCE_INIT;
 
-/* g_mime_init() is not thread-safe and must run once per process; the parser options are
- * read-only after this and shared by every thread. */
-static void mail_init(void)
+/* Run before the first charset conversion of the process (most bounces need none). */
+static void keep_converters(void)
 {
-    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    g_mime_init();
-    popts = g_mime_parser_options_new();
-    g_mime_parser_options_set_rfc2047_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_address_compliance_mode(popts, GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
-    g_mime_parser_options_set_fallback_charsets(popts, fallback);
     /* One open descriptor per common bounce charset keeps its gconv module loaded for the
      * life of the process: otherwise every conversion loads and unloads it again, which
      * cost more than the conversion, and threads would race to do it. */
@@ -218,9 +206,8 @@ static char *to_utf8(const char *raw, size_t n, const char *charset)
             return n > 0 ? g_strndup(raw, n) : g_strdup("");
         charset = "windows-1252";
     }
-    pthread_mutex_lock(&gmime_lock);
-    char *iconv_name = g_strdup(g_mime_charset_iconv_name(charset));
-    pthread_mutex_unlock(&gmime_lock);
+    pthread_once(&conv_once, keep_converters);
+    char *iconv_name = ff_gm_iconv_name(charset);
     gsize wrote = 0;
     GError *gerr = NULL;
     char *out = g_convert_with_fallback(raw, (gssize)n, "UTF-8", iconv_name, "?", NULL, &wrote,
@@ -374,16 +361,7 @@ static char *header_value(const char *raw, size_t n)
         return u;
     }
     g_free(u);
-    char *tmp = g_strndup(raw, n);
-    char *v = g_mime_utils_header_unfold(tmp);
-    g_free(tmp);
-    if (strstr(v, "=?") != NULL) {
-        pthread_mutex_lock(&gmime_lock);
-        char *d = g_mime_utils_header_decode_text(popts, v);
-        pthread_mutex_unlock(&gmime_lock);
-        g_free(v);
-        v = d;
-    }
+    char *v = ff_gm_header_text(raw, n);
     u = make_utf8(v, strlen(v));
     g_free(v);
     for (char *p = u; *p; p++) /* folding leaves tabs and stray line ends */
@@ -648,7 +626,6 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
     memset(m, 0, sizeof *m);
     if (data == NULL && len > 0)
         return ff_error_set(err, FF_EINVAL, "no input");
-    pthread_once(&init_once, mail_init);
 
     /* An mbox "From " separator line is not a header; GMime would stop at it. */
     if (len >= 5 && memcmp(data, "From ", 5) == 0) {
