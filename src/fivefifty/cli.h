@@ -99,9 +99,12 @@ char *cli_slurp(const char *path, size_t *len);
 
 /* One message found by walking the inputs: a file, a maildir entry, or an mbox member.
  * `path` is the file it came from; `member` is its 1-based place in an mbox that holds
- * several, 0 when the file is the message. */
+ * several, 0 when the file is the message. When the message is a whole file, *own is the
+ * malloc'd buffer holding it (data, with a NUL at data[len]): the callee may keep it and
+ * set *own to NULL, saving a copy; otherwise the walk frees it. `own` is NULL for an mbox
+ * member. */
 typedef int (*cli_message_fn)(void *ctx, const char *path, size_t member, const char *data,
-                              size_t len);
+                              size_t len, char **own);
 
 /* The name of a message for people: the path, with "#N" for an mbox member. */
 void cli_where(char *out, size_t cap, const char *path, size_t member);

@@ -253,7 +253,8 @@ static void start_workers(struct pipe *p)
             p->nthreads++;
 }
 
-static int one(void *ctx, const char *path, size_t member, const char *data, size_t len)
+static int one(void *ctx, const char *path, size_t member, const char *data, size_t len,
+               char **own)
 {
     struct pipe *p = ctx;
     struct job *j = &p->jobs[p->tail % WINDOW]; /* free: settle() left room */
@@ -262,15 +263,19 @@ static int one(void *ctx, const char *path, size_t member, const char *data, siz
     j->path = strdup(path);
     j->where = strdup(where);
     j->member = member;
-    j->data = malloc(len + 1);
+    if (own != NULL) { /* the file's own buffer: no copy */
+        j->data = *own;
+        *own = NULL;
+    } else if ((j->data = malloc(len + 1)) != NULL) {
+        memcpy(j->data, data, len);
+        j->data[len] = '\0';
+    }
     if (j->path == NULL || j->where == NULL || j->data == NULL) {
         job_clear(j);
         fprintf(stderr, "fivefifty: %s: out of memory\n", where);
         p->run->broken++;
         return 0;
     }
-    memcpy(j->data, data, len);
-    j->data[len] = '\0';
     j->len = len;
     pthread_mutex_lock(&p->mu);
     p->tail++;

@@ -59,8 +59,10 @@ static void report(void *ctx, const ff_ingest_outcome *o)
     cli_table_add(&c->t, cells);
 }
 
-static int one(void *ctx, const char *path, size_t member, const char *data, size_t len)
+static int one(void *ctx, const char *path, size_t member, const char *data, size_t len,
+               char **own)
 {
+    (void)own; /* the message is done with before this returns */
     ictx *c = ctx;
     ff_error err = {0};
     c->path = path;

@@ -140,12 +140,12 @@ static void one_file(struct walk *w, const char *path, int fd, long long size)
             w->count++;
             if (w->count_only)
                 continue;
-            w->stop = w->fn(w->ctx, path, members > 1 ? i : 0, msg, mlen) != 0;
+            w->stop = w->fn(w->ctx, path, members > 1 ? i : 0, msg, mlen, NULL) != 0;
         }
     } else {
         w->count++;
         if (!w->count_only)
-            w->stop = w->fn(w->ctx, path, 0, buf, len) != 0;
+            w->stop = w->fn(w->ctx, path, 0, buf, len, &buf) != 0;
     }
     free(buf);
 }
