@@ -156,6 +156,12 @@ static const row table[] = {
     {"550 5.7.1 Go away", "MAIL", "rejected", "hard", "hold", "sender", NULL},
     {"connect to mx.example.jp[192.0.2.79]:25: Connection timed out", NULL, "expired", "soft",
      "retry", NULL, NULL},
+    /* words that only restate the class give no cause: onhold, retried when temporary */
+    {"450 4.0.0 Temporary failure", "RCPT", "onhold", "soft", "retry", NULL, NULL},
+    {"554 5.0.0 Permanent error.", ".", "onhold", "hard", "none", NULL, NULL},
+    {"451 Temporary failure, please try again later", "RCPT", "systemerror", "soft", "retry",
+     NULL, NULL},
+    {"451 4.3.0 Temporary failure", "RCPT", "systemerror", "soft", "retry", NULL, NULL},
     /* a receiver that lets only N sending IPs of a domain through unverified (FCrDNS) */
     {"450 service permits 2 unverifiable sending IPs - mail.example.com is not 192.0.2.1",
      "MAIL", "requireptr", "soft", NULL, "sender", NULL},
