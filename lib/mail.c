@@ -575,17 +575,22 @@ static char *content_type_line(const char *h, size_t hn)
 
 static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
 {
-    size_t pos = 0, nl, vl, n = 0;
+    size_t pos = 0, nl, vl, cap = 0;
     const char *name, *val;
-    while (n < MAIL_HEADERS_MAX && ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl))
-        n++;
-    if (n == 0)
-        return FF_OK;
-    m->headers = calloc(n, sizeof *m->headers);
-    if (m->headers == NULL)
-        return FF_ENOMEM;
-    pos = 0;
-    while (m->nheaders < n && ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
+    /* one walk over the fields, the array grown as they come (a counting walk first cost
+     * as much again) */
+    while (m->nheaders < MAIL_HEADERS_MAX &&
+           ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
+        if (m->nheaders == cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            if (nc > MAIL_HEADERS_MAX)
+                nc = MAIL_HEADERS_MAX;
+            ff_header *nh = realloc(m->headers, nc * sizeof *nh);
+            if (nh == NULL)
+                return FF_ENOMEM;
+            m->headers = nh;
+            cap = nc;
+        }
         ff_header *dst = &m->headers[m->nheaders];
         /* g_malloc() is the system malloc (GLib >= 2.46), so header_value()'s string is
          * kept, stripped in place, instead of copied once more; an ASCII name (nearly

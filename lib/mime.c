@@ -80,9 +80,35 @@ bool ff_mime_field(const char *h, size_t hn, const char *name, const char **val,
 {
     size_t pos = 0, nl, want = strlen(name);
     const char *nm;
-    while (ff_mime_field_next(h, hn, &pos, &nm, &nl, val, vlen))
-        if (nl == want && strncasecmp(nm, name, nl) == 0)
-            return true;
+    size_t k = 0;
+    while (k < want && (unsigned char)name[k] > ' ' && (unsigned char)name[k] < 127 &&
+           name[k] != ':')
+        k++;
+    if (want == 0 || k < want) { /* not a field name: no field can have it */
+        while (ff_mime_field_next(h, hn, &pos, &nm, &nl, val, vlen))
+            if (nl == want && strncasecmp(nm, name, nl) == 0)
+                return true;
+        return false;
+    }
+    /* Every entity's Content-Type and Content-Transfer-Encoding are looked up this way, in
+     * header blocks of dozens of Received and DKIM lines: only the line starts are tested
+     * for "name:". A line that begins so is a field of that name (the name's bytes are
+     * all valid), and no earlier line can be one without beginning so: continuation lines
+     * begin with white space, which no name does. So the first hit is the field
+     * ff_mime_field_next() would reach first, and it reads the value from there. */
+    unsigned char first = (unsigned char)tolower((unsigned char)name[0]);
+    size_t i = 0;
+    while (i + want < hn) {
+        if ((unsigned char)tolower((unsigned char)h[i]) == first && h[i + want] == ':' &&
+            strncasecmp(h + i, name, want) == 0) {
+            pos = i;
+            return ff_mime_field_next(h, hn, &pos, &nm, &nl, val, vlen);
+        }
+        const char *eol = memchr(h + i, '\n', hn - i);
+        if (eol == NULL)
+            break;
+        i = (size_t)(eol - h) + 1;
+    }
     return false;
 }
 

@@ -4,7 +4,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mime.h"
 
@@ -30,6 +32,57 @@ static void test_fields(void **state)
     ff_mime_split(h, strlen(h), &hlen, &body);
     assert_int_equal(hlen, strlen(h));
     assert_int_equal(body, strlen(h));
+}
+
+/* The obvious lookup: every field in turn. */
+static bool field_by_walk(const char *h, size_t hn, const char *name, const char **val,
+                          size_t *vl)
+{
+    size_t pos = 0, nl;
+    const char *nm;
+    while (ff_mime_field_next(h, hn, &pos, &nm, &nl, val, vl))
+        if (nl == strlen(name) && strncasecmp(nm, name, nl) == 0)
+            return true;
+    return false;
+}
+
+/* ff_mime_field() tests line starts only: it must find what the walk finds, in header
+ * blocks made of look-alike lines (continuations that name the field, names it prefixes,
+ * a space before the colon, CR, a bare CR, blank lines, no final line end). */
+static void test_field_lookup_like_walk(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "Content-Type: text/plain\r\n", "content-type:a\n", " Content-Type: folded\n",
+        "\tcontinued\r\n", "Content-Typex: no\n", "Content-Typ: no\n",
+        "Content-Type : spaced\n", "X Content-Type: bad\n", "Received: from a\n",
+        "\n", "\r\n", "CONTENT-TYPE:\n", "Content-Type", "Content-Type:\r", ":\n",
+        "Content-Transfer-Encoding: base64\n", "C: d\n"};
+    static const char *const names[] = {"Content-Type", "content-type", "Content-Transfer-Encoding",
+                                        "C", "Received", "X", "Content Type", "", "Type:"};
+    unsigned seed = 12345;
+    char h[512];
+    for (int round = 0; round < 20000; round++) {
+        size_t hn = 0;
+        int parts = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 7;
+        for (int i = 0; i < parts; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(pc);
+            if (hn + pl < sizeof h) {
+                memcpy(h + hn, pc, pl);
+                hn += pl;
+            }
+        }
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            const char *v1 = NULL, *v2 = NULL;
+            size_t l1 = 0, l2 = 0;
+            bool f1 = ff_mime_field(h, hn, names[k], &v1, &l1);
+            bool f2 = field_by_walk(h, hn, names[k], &v2, &l2);
+            if (f1 != f2 || (f1 && (v1 != v2 || l1 != l2)))
+                fail_msg("'%s' in '%.*s': %d/%d", names[k], (int)hn, h, f1, f2);
+        }
+    }
 }
 
 static void test_types_and_params(void **state)
@@ -96,6 +149,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_field_lookup_like_walk),
         cmocka_unit_test(test_types_and_params),
         cmocka_unit_test(test_parts),
         cmocka_unit_test(test_decoding),
