@@ -182,6 +182,8 @@ static const row table[] = {
      NULL, NULL, NULL, NULL},
     {"421 4.7.0 mx.example.org cannot find your reverse hostname", "CONN", "requireptr", "soft",
      NULL, NULL, NULL},
+    {"554 Too many connections from your IP (connection quota)", "CONN", "toomanyconn", "hard",
+     NULL, NULL, NULL},
     /* a dial-up / dynamic range told to use its provider's relay */
     {"550 5.7.0 <a@example.net>... Please use the SMTP server of your ISP for outgoing mail",
      "MAIL", "blocked", "hard", "hold", "sender", NULL},
