@@ -320,10 +320,24 @@ static bool printable8(const char *s)
     return ((below | (above & high) | is_eq) == 0);
 }
 
+/* The span of s[0..n) without ASCII white space at either end (what g_strstrip() keeps). */
+static const char *strip_span(const char *s, size_t *n)
+{
+    size_t a = 0, e = *n;
+    while (a < e && g_ascii_isspace(s[a]))
+        a++;
+    while (e > a && g_ascii_isspace(s[e - 1]))
+        e--;
+    *n = e - a;
+    return s + a;
+}
+
 /* A header value as a person reads it: unfolded, RFC 2047 encoded-words decoded (GMime's
- * decoder, loose), valid UTF-8 on one line. Returns a g_malloc'd string. Values without
- * "=?" skip the decoder: most of them. */
-static char *header_value(const char *raw, size_t n)
+ * decoder, loose), valid UTF-8 on one line, white space stripped at both ends. Returns a
+ * g_malloc'd block whose first `pre` bytes are left for the caller (a header's name goes
+ * there: one allocation per header, not two) and whose value, *vlen bytes, starts at
+ * block + pre, NUL-terminated. Values without "=?" skip the decoder: most of them. */
+static char *header_value(const char *raw, size_t n, size_t pre, size_t *vlen)
 {
     if (n > MAIL_HEADER_VALUE_MAX)
         n = MAIL_HEADER_VALUE_MAX;
@@ -336,7 +350,7 @@ static char *header_value(const char *raw, size_t n)
     size_t a = 0;
     while (a < n && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
         a++;
-    char *u = g_malloc(n - a + 1), *o = u;
+    char *blk = g_malloc(pre + n - a + 1), *u = blk + pre, *o = u;
     bool plain = true;
     for (size_t i = a; i < n; i++) {
         while (i + 8 <= n && printable8(raw + i)) {
@@ -355,19 +369,29 @@ static char *header_value(const char *raw, size_t n)
             *o++ = c == '\t' ? ' ' : (char)c;
     }
     if (plain) {
-        while (o > u && o[-1] == ' ')
-            o--;
-        *o = '\0';
-        return u;
+        size_t len = (size_t)(o - u);
+        const char *v = strip_span(u, &len);
+        if (v != u)
+            memmove(u, v, len);
+        u[len] = '\0';
+        *vlen = len;
+        return blk;
     }
-    g_free(u);
+    g_free(blk);
     char *v = ff_gm_header_text(raw, n);
     u = make_utf8(v, strlen(v));
     g_free(v);
     for (char *p = u; *p; p++) /* folding leaves tabs and stray line ends */
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
-    return u;
+    size_t len = strlen(u);
+    const char *sv = strip_span(u, &len);
+    blk = g_malloc(pre + len + 1);
+    memcpy(blk + pre, sv, len);
+    blk[pre + len] = '\0';
+    g_free(u);
+    *vlen = len;
+    return blk;
 }
 
 /* Appends a header block as "Name: value\n" lines, values decoded by header_value(), so
@@ -378,13 +402,13 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
     const char *name, *val;
     for (int i = 0; i < MAIL_HEADERS_MAX &&
                     ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl); i++) {
-        char *u = header_value(val, vl);
-        char *v = g_strstrip(u);
+        size_t len;
+        char *v = header_value(val, vl, 0, &len);
         buf_add(out, name, nl);
         buf_add(out, ": ", 2);
-        buf_add(out, v, strlen(v));
+        buf_add(out, v, len);
         buf_add(out, "\n", 1);
-        g_free(u);
+        g_free(v);
     }
 }
 
@@ -592,24 +616,22 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
             cap = nc;
         }
         ff_header *dst = &m->headers[m->nheaders];
-        /* g_malloc() is the system malloc (GLib >= 2.46), so header_value()'s string is
-         * kept, stripped in place, instead of copied once more; an ASCII name (nearly
-         * all) is its own UTF-8 */
-        char *u = header_value(val, vl);
-        dst->value = g_strstrip(u);
-        if (nl > 0 && plain_ascii(name, nl)) {
-            dst->name = strndup(name, nl);
-        } else {
-            char *nm = make_utf8(name, nl);
-            dst->name = strdup(nm);
-            g_free(nm);
+        /* g_malloc() is the system malloc (GLib >= 2.46): header_value()'s block holds the
+         * name, then the value, and is freed through the name. An ASCII name (nearly all)
+         * is its own UTF-8. */
+        char *nm = NULL;
+        if (!(nl > 0 && plain_ascii(name, nl))) {
+            nm = make_utf8(name, nl);
+            name = nm;
+            nl = strlen(nm);
         }
-        if (dst->name == NULL || dst->value == NULL) {
-            free(dst->name);
-            free(dst->value);
-            dst->name = dst->value = NULL;
-            return FF_ENOMEM;
-        }
+        size_t len;
+        char *blk = header_value(val, vl, nl + 1, &len);
+        memcpy(blk, name, nl);
+        blk[nl] = '\0';
+        g_free(nm);
+        dst->name = blk;
+        dst->value = blk + nl + 1;
         m->nheaders++;
     }
     return FF_OK;
@@ -714,10 +736,8 @@ void ff_mail_free(ff_mail *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->nheaders; i++) {
-        free(m->headers[i].name);
-        free(m->headers[i].value);
-    }
+    for (size_t i = 0; i < m->nheaders; i++)
+        free(m->headers[i].name); /* the value shares its block (copy_headers) */
     free(m->headers);
     free(m->content_type);
     free(m->text);

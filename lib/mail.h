@@ -12,8 +12,8 @@
 #include "fivefifty/error.h"
 
 typedef struct ff_header {
-    char *name;  /* as written, owned */
-    char *value; /* unfolded, RFC 2047 decoded to UTF-8, owned */
+    char *name;  /* as written; owns one block that holds the value too */
+    char *value; /* unfolded, RFC 2047 decoded to UTF-8; inside name's block */
 } ff_header;
 
 typedef struct ff_mail {

@@ -38,6 +38,12 @@ static void test_header_values(void **state)
         {"Subject: abcdefghijklmnop\xc3\xa9qrstuvwxyz\r\n",
          "abcdefghijklmnop\xc3\xa9qrstuvwxyz"},
         {"Subject: abcdefghijklmnop   \t  \r\n", "abcdefghijklmnop"},
+        /* stripped at both ends as g_strstrip() does: form feeds go, vertical tabs stay */
+        {"Subject: \v\f x \f y\f\v \r\n", "\v\f x \f y\f\v"},
+        {"Subject: \x0b\r\n", "\x0b"},
+        {"Subject: \f x\f\r\n", "x"},
+        {"Subject: =?UTF-8?Q?_a_?=\f\r\n", "a"},
+        {"Subject: \f\xc3\xa9\v\r\n", "\xc3\xa9\v"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char msg[512];
