@@ -2,6 +2,7 @@
 #include "mime.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -328,15 +329,27 @@ static int b64v(unsigned char c)
     return -1;
 }
 
+/* b64v() of every byte, filled once (base64 parts are decoded a byte at a time, and the
+ * five range tests per byte were most of it) */
+static signed char b64tab[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_fill(void)
+{
+    for (int c = 0; c < 256; c++)
+        b64tab[c] = (signed char)b64v((unsigned char)c);
+}
+
 static size_t b64_decode(const char *s, size_t n, char *out)
 {
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0;
+    pthread_once(&b64_once, b64_fill);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '=')
             break;
-        int v = b64v((unsigned char)s[i]);
+        int v = b64tab[(unsigned char)s[i]];
         if (v < 0)
             continue;
         acc = (acc << 6) | (uint32_t)v;
@@ -353,8 +366,12 @@ static size_t qp_decode(const char *s, size_t n, char *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '=') {
-            out[o++] = s[i];
+        if (s[i] != '=') { /* the run up to the next '=' is copied as it is */
+            const char *eq = memchr(s + i, '=', n - i);
+            size_t run = (eq != NULL ? (size_t)(eq - s) : n) - i;
+            memcpy(out + o, s + i, run);
+            o += run;
+            i += run - 1;
             continue;
         }
         /* a soft line break: '=' then optional blanks then the line end */

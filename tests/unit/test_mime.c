@@ -143,6 +143,14 @@ static void test_decoding(void **state)
     assert_string_equal(out, "a=bc =ZZ");
     assert_int_equal(ff_mime_decode("plain", 5, "8bit", 4, out), 5);
     assert_string_equal(out, "plain");
+    /* runs between escapes, an escape first and last, a soft break with blanks */
+    const char *qp2 = "=41long run of text=42=  \r\nmore=\n=43";
+    assert_int_equal(ff_mime_decode(qp2, strlen(qp2), "quoted-printable", 16, out), 23);
+    assert_string_equal(out, "Along run of textBmoreC");
+    /* every base64 letter, and bytes that are none */
+    const char *b64b = "QUJD\x80" "eHl6\xff MDEy Kys v/w==";
+    assert_int_equal(ff_mime_decode(b64b, strlen(b64b), "base64", 6, out), 13);
+    assert_memory_equal(out, "ABCxyz012++/\xff", 13);
 }
 
 int main(void)
