@@ -11,10 +11,11 @@
 
 #include "cli.h"
 
-static void put(cli_jw *w, const char *s, size_t n)
+/* Room for n more bytes and the NUL after them; false when there is no memory. */
+static bool reserve(cli_jw *w, size_t n)
 {
     if (w->oom)
-        return;
+        return false;
     if (w->n + n + 1 > w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 1024;
         while (cap < w->n + n + 1)
@@ -22,11 +23,18 @@ static void put(cli_jw *w, const char *s, size_t n)
         char *p = realloc(w->p, cap);
         if (p == NULL) {
             w->oom = true;
-            return;
+            return false;
         }
         w->p = p;
         w->cap = cap;
     }
+    return true;
+}
+
+static void put(cli_jw *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
     memcpy(w->p + w->n, s, n);
     w->n += n;
     w->p[w->n] = '\0';
@@ -61,48 +69,38 @@ static bool utf8_ok(const unsigned char *s)
 #define ONES 0x0101010101010101u
 #define HIGH 0x8080808080808080u
 
-static bool any_high(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        if (x & HIGH)
-            return true;
-    }
-    for (; i < n; i++)
-        if ((unsigned char)s[i] & 0x80)
-            return true;
-    return false;
-}
+enum { HAS_HIGH = 1, HAS_ESCAPE = 2 };
 
-static bool any_escape(const char *s, size_t n)
+/* HAS_HIGH when some byte has its high bit set, HAS_ESCAPE when some byte needs a JSON
+ * escape (below 0x20, '"' or '\\'), in one pass. */
+static unsigned scan(const char *s, size_t n)
 {
+    uint64_t high = 0, esc = 0;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x, q, b;
         memcpy(&x, s + i, 8);
         q = x ^ (ONES * '"');
         b = x ^ (ONES * '\\');
-        if ((((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGH)
-            return true;
+        high |= x;
+        /* (x - 0x20..) & ~x flags a byte below 0x20 only when it has no high bit; a byte
+         * with it is counted in `high` and makes the slow path run anyway */
+        esc |= ((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b);
     }
+    unsigned f = ((high & HIGH) ? HAS_HIGH : 0) | ((esc & HIGH) ? HAS_ESCAPE : 0);
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c & 0x80)
+            f |= HAS_HIGH;
         if (c < 0x20 || c == '"' || c == '\\')
-            return true;
+            f |= HAS_ESCAPE;
     }
-    return false;
+    return f;
 }
 
-static void quoted(cli_jw *w, const char *s, size_t n)
+/* A string value that needs escapes (see cli_jw_str() for the others). */
+static void quoted(cli_jw *w, const char *s)
 {
-    if (!any_escape(s, n)) {
-        put(w, "\"", 1);
-        put(w, s, n);
-        put(w, "\"", 1);
-        return;
-    }
     put(w, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
@@ -150,10 +148,26 @@ void cli_jw_str(cli_jw *w, const char *k, const char *v)
     if (v == NULL)
         return;
     size_t n = strlen(v);
-    if (any_high(v, n) && !utf8_ok((const unsigned char *)v))
+    unsigned f = scan(v, n);
+    if ((f & HAS_HIGH) && !utf8_ok((const unsigned char *)v))
         return; /* ASCII is valid UTF-8: only other text needs the full check */
-    key(w, k);
-    quoted(w, v, n);
+    if (f & HAS_ESCAPE) {
+        key(w, k);
+        quoted(w, v);
+        return;
+    }
+    /* most members: ,"key":"value" written at once into room made once */
+    size_t kl = strlen(k);
+    if (!reserve(w, kl + n + 6))
+        return;
+    char *o = w->p + w->n;
+    memcpy(o, w->members++ ? ",\"" : "{\"", 2);
+    memcpy(o + 2, k, kl);
+    memcpy(o + 2 + kl, "\":\"", 3);
+    memcpy(o + 5 + kl, v, n);
+    o[5 + kl + n] = '"';
+    w->n += kl + n + 6;
+    w->p[w->n] = '\0';
 }
 
 void cli_jw_str_opt(cli_jw *w, const char *k, const char *v)
