@@ -99,7 +99,8 @@ static ff_status settle(run *r, const ff_queue_item *it, const char *state, cons
     ff_attempt a = {.rcpt_id = it->id, .at = r->now, .stage = stage, .code = code,
                     .reply = reply, .decision = d, .new_state = state, .next_attempt = next,
                     .counts_as_sent = answered, .suppress = suppress,
-                    .domain_wide = domain_wide};
+                    .domain_wide = domain_wide, .stream = it->stream,
+                    .address = it->rcpt};
     ff_status st = ff_store_record_attempt(r->o->store, &a, err);
     if (st != FF_OK)
         return st;

@@ -420,9 +420,16 @@ static ff_status s_record_attempt(void *impl, const ff_attempt *a, ff_error *err
                  a->new_state, a->next_attempt, (int64_t)(strcmp(a->stage, "GATE") != 0),
                  dc ? dc->provider : "", dc ? dc->provider : "",
                  dc ? ff_reason_name(dc->reason) : NULL, a->rcpt_id);
+    if (st == FF_OK && sqlite3_changes(d->h) == 0)
+        st = ff_error_set(err, FF_ENOTFOUND, "store: no recipient %lld", (long long)a->rcpt_id);
     /* The recipient's stream and address, for counters, events and suppression. */
     char *stream = NULL, *address = NULL;
-    if (st == FF_OK) {
+    if (st == FF_OK && a->stream && a->address) {
+        stream = strdup(a->stream);
+        address = strdup(a->address);
+        if (!stream || !address)
+            st = ff_error_set(err, FF_ENOMEM, "out of memory");
+    } else if (st == FF_OK) {
         sqlite3_stmt *s = prep(d, "SELECT m.stream, r.address FROM recipients r JOIN messages m"
                                   " ON m.id = r.msg_id WHERE r.id = ?");
         if (s) {

@@ -109,6 +109,8 @@ typedef struct ff_attempt {
     bool counts_as_sent;          /* the receiver answered for this recipient */
     bool suppress;                /* also add a suppression for the address (or domain) */
     bool domain_wide;             /* the suppression covers the whole domain */
+    const char *stream;           /* the recipient's stream and address, when the caller */
+    const char *address;          /* has them (NULL: the store looks them up) */
 } ff_attempt;
 
 ff_status ff_store_record_attempt(ff_store *s, const ff_attempt *a, ff_error *err);

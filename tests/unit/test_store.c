@@ -70,6 +70,14 @@ static void test_queue_lifecycle(void **state)
                     .decision = &soft, .new_state = FF_Q_DEFERRED, .next_attempt = 2100,
                     .counts_as_sent = true};
     assert_int_equal(ff_store_record_attempt(s, &b, NULL), FF_OK);
+    /* An outcome for a recipient the store does not have is refused, whether the caller
+     * names its stream and address or lets the store look them up; nothing is written. */
+    ff_attempt ghost = a;
+    ghost.rcpt_id = 999999;
+    assert_int_equal(ff_store_record_attempt(s, &ghost, NULL), FF_ENOTFOUND);
+    ghost.stream = "transactional";
+    ghost.address = "ghost@example.org";
+    assert_int_equal(ff_store_record_attempt(s, &ghost, NULL), FF_ENOTFOUND);
     assert_int_equal(ff_store_claim(s, 2000, 600, 10, NULL, &it, &n, NULL), FF_OK);
     assert_int_equal(n, 0);
     ff_queue_items_free(it, n);
