@@ -364,6 +364,11 @@ int cmd_decode(int argc, char **argv)
         return EXIT_IO;
     run.rules = rules;
 
+    /* JSON lines into a file or a pipe go out in large writes: stdio's default buffer
+     * (one pipe page) made a write() per few records. A terminal keeps its line buffering. */
+    static char outbuf[256 * 1024];
+    if (run.json && !isatty(STDOUT_FILENO))
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     static const char *head[] = {"FILE", "RECIPIENT", "STATUS", "CODE",
                                  "REASON", "CLASS", "ACTION", "FORMAT"};
     cli_table_init(&run.table, head, sizeof head / sizeof head[0]);
