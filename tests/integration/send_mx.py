@@ -2,8 +2,12 @@
 """send_mx.py - route = mx: MX hosts in preference order with failover (the first MX does
 not answer, the second is the simulator), a null MX (RFC 7505) and a domain that does not
 exist are answered without a connection and suppress the whole domain, and a DNS timeout
-is retried. DNS comes from a zone file (queue run --zone), SMTP from the simulator."""
+is retried; twenty more domains, worked on several at once, each get their message once
+over a session of their own. DNS comes from a zone file (queue run --zone), SMTP from the
+simulator."""
+import glob
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -12,7 +16,8 @@ from ff_harness import Checks, Env, Sim, free_port  # noqa: E402
 FF = sys.argv[1]
 c = Checks()
 work = Env(FF, "[stream.transactional]\nfrom_domain = example.com\nroute = mx\n")
-sim = Sim(FF, work.dir)
+keep = os.path.join(work.dir, "kept")
+sim = Sim(FF, work.dir, extra=("--keep", keep))
 try:
     zone = os.path.join(work.dir, "zone")
     with open(zone, "w") as f:
@@ -23,8 +28,11 @@ try:
                 "nullmx.example MX 0 .\n"
                 "nullmx.example A 192.0.2.1\n"
                 "slow.example TIMEOUT\n")
+        for k in range(20):
+            f.write("d%d.example MX 10 mx.good.example\n" % k)
     for to in ("success@good.example", "userunknown@good.example", "a@nullmx.example",
-               "a@nothing.example", "a@slow.example"):
+               "a@nothing.example", "a@slow.example") + tuple(
+                   "success@d%d.example" % k for k in range(20)):
         work.run("send", "--from", "shop@example.com", "--to", to, "--subject", "s",
                  "--text", "x")
     out = {o["recipient"]: o for o in work.json("queue", "run", "--once", "--zone", zone,
@@ -41,6 +49,13 @@ try:
             x.get("state") == "failed", x)
     t = out.get("a@slow.example", {})
     c.check("DNS timeout: retried later", t.get("state") == "deferred", t)
+    many = [out.get("success@d%d.example" % k, {}).get("state") for k in range(20)]
+    c.check("twenty domains, every one delivered", many == ["sent"] * 20, many)
+    kept = [open(p, "rb").read() for p in glob.glob(os.path.join(keep, "new", "*"))]
+    to_many = [m for m in kept if re.search(rb"^To: .*@d[0-9]+\.example", m, re.M)]
+    sessions = {re.search(rb"\(session (\d+)\)", m).group(1) for m in to_many}
+    c.check("each domain's message arrived once, over a session of its own",
+            len(to_many) == 20 and len(sessions) == 20, (len(to_many), len(sessions)))
     sup = {s["address"] for s in work.json("suppress", "list")}
     c.check("domains suppressed whole", {"@nullmx.example", "@nothing.example"} <= sup, sup)
     c.check("the address suppressed alone", "userunknown@good.example" in sup, sup)
