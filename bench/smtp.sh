@@ -69,9 +69,10 @@ for r in $(seq "$rounds"); do
   echo "$r rsa $(run_ff rsa)"
   echo "$r ed $(run_ff ed25519)"
 done >"$work/results"
-/usr/bin/python3 - "$n" "$rounds" "$sessions" "$work/results" <<'PY'
+/usr/bin/python3 - "$n" "$rounds" "$sessions" "$work/results" "$(nproc)" <<'PY'
 import statistics, sys
 n, rounds, sessions = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+cpus = int(sys.argv[5])
 runs = {}
 for line in open(sys.argv[4]):
     r, kind, wall, user, sys_, done = line.split()
@@ -93,4 +94,12 @@ def ratios(kind):
 row("smtp-source  msg/s", "src", None)
 for kind, name in (("rsa", "fivefifty RSA-2048"), ("ed", "fivefifty Ed25519")):
     row(name, kind, statistics.median(ratios(kind)))
+# What the CPU alone allows: all of this machine's CPUs doing nothing but fivefifty's work
+# (smtp-sink's share not even counted) deliver at most cpus / (CPU per message).
+src_rate = statistics.median(v[0] for v in src.values())
+for kind, name in (("rsa", "RSA-2048"), ("ed", "Ed25519")):
+    cpu = statistics.median(v[1] for v in runs[kind].values()) / n
+    cap = cpus / cpu
+    print(f"CPU ceiling, {name:8s}: {cpus} CPUs / {cpu * 1e6:.0f} us = {cap:.0f} msg/s,"
+          f" ratio at most {cap / src_rate:.2f} on this machine")
 PY
