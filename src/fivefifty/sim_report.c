@@ -64,6 +64,15 @@ static void maildir_commit(FILE *f, bool ok, const char *tmp, const char *final)
         unlink(tmp);
 }
 
+/* The current time as an RFC 5322 date, in UTC. */
+static void date_now(char *out, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, cap, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
 void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *rcpt,
                 const char *msg, size_t len)
 {
@@ -75,10 +84,7 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
     if (!f)
         return;
     char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    date_now(date, sizeof date);
     const char *to = *sender ? sender : "postmaster@localhost";
     size_t hl = header_len(msg, len);
     const char *boundary = "=_fivefifty_sim_report";
@@ -142,10 +148,7 @@ void sim_keep(sim_cfg *cfg, const char *peer, unsigned long session, const char 
     if (!f)
         return;
     char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    date_now(date, sizeof date);
     int n = fprintf(f, "Received: from [%s] by %s (fivefifty sim) with ESMTP id %s\r\n"
                        "\t(session %lu); %s\r\n", peer ? peer : "unknown", cfg->hostname,
                     queue_id, session, date);
