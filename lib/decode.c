@@ -67,9 +67,15 @@ static void returned_free(returned *r)
  * that quotes one). A header starts a line; its continuation lines start with blanks. */
 static void returned_read(const char *h, size_t len, returned *r, bool quoted)
 {
-    static const char *const names[] = {"message-id", "from", "to", "subject", "list-id",
-                                        "authentication-results",
-                                        "x-hmxmroriginalrecipient"};
+    /* with their lengths: every line of a returned message is tried against all of them */
+#define NAME(s) {s, sizeof s - 1}
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {NAME("message-id"), NAME("from"), NAME("to"), NAME("subject"),
+                 NAME("list-id"), NAME("authentication-results"),
+                 NAME("x-hmxmroriginalrecipient")};
+#undef NAME
     char **slots[] = {&r->message_id, &r->from, &r->to, &r->subject, &r->list_id,
                       &r->authres, &r->hm_rcpt};
     size_t pos = 0;
@@ -83,7 +89,7 @@ static void returned_read(const char *h, size_t len, returned *r, bool quoted)
             continue;
         size_t nl = (size_t)(colon - line);
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            if (*slots[i] || strlen(names[i]) != nl || strncasecmp(line, names[i], nl) != 0)
+            if (*slots[i] || names[i].n != nl || strncasecmp(line, names[i].s, nl) != 0)
                 continue;
             /* The value with its continuation lines. */
             size_t end = (size_t)(line + ll - h), p2 = pos;
