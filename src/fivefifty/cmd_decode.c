@@ -88,6 +88,7 @@ struct job {
     ff_error err;
     ff_status st;
     char *json; /* the records as JSON lines, NULL unless --json */
+    size_t nrec; /* records decoded (b is cleared once they are JSON) */
     bool done;  /* decoded (guarded by pipe.mu) */
 };
 
@@ -132,6 +133,7 @@ static void decode_job(const struct run *run, struct job *j)
 {
     memset(&j->err, 0, sizeof j->err);
     j->st = ff_decode(run->rules, j->data, j->len, &j->b, &j->err);
+    j->nrec = j->b.n;
     if (!run->json || j->b.n == 0)
         return;
     cli_jw w = {0};
@@ -142,6 +144,9 @@ static void decode_job(const struct run *run, struct job *j)
         w.p = NULL;
     }
     j->json = w.p;
+    /* The records are freed here, by the thread whose malloc arena holds them: freed by
+     * the printing thread they went back across arenas, under the other's lock. */
+    ff_bounce_clear(&j->b);
 }
 
 /* Decodes the job at p->next (the caller holds p->mu, and returns holding it). */
@@ -185,6 +190,8 @@ static void emit(struct run *run, struct job *j)
     }
     if (j->json)
         fputs(j->json, stdout);
+    if (run->json) /* the records are gone, their JSON printed; the table counts reasons */
+        run->records += j->nrec;
     for (size_t i = 0; i < j->b.n; i++) {
         const ff_bounce_record *r = &j->b.recs[i];
         run->records++;
