@@ -87,7 +87,8 @@ struct job {
     ff_bounce b;
     ff_error err;
     ff_status st;
-    char *json; /* the records as JSON lines, NULL unless --json */
+    cli_jw out;  /* the records as JSON lines with --json (out.n bytes); the slot keeps
+                    its buffer from message to message, so no message allocates one */
     size_t nrec; /* records decoded (b is cleared once they are JSON) */
     bool done;  /* decoded (guarded by pipe.mu) */
 };
@@ -134,16 +135,14 @@ static void decode_job(const struct run *run, struct job *j)
     memset(&j->err, 0, sizeof j->err);
     j->st = ff_decode(run->rules, j->data, j->len, &j->b, &j->err);
     j->nrec = j->b.n;
+    j->out.n = 0;
+    j->out.oom = false;
     if (!run->json || j->b.n == 0)
         return;
-    cli_jw w = {0};
     for (size_t i = 0; i < j->b.n; i++)
-        record_json(&w, j->path, j->member, &j->b.recs[i]);
-    if (w.oom) {
-        free(w.p);
-        w.p = NULL;
-    }
-    j->json = w.p;
+        record_json(&j->out, j->path, j->member, &j->b.recs[i]);
+    if (j->out.oom)
+        j->out.n = 0; /* as before: a message whose JSON did not fit prints nothing */
     /* The records are freed here, by the thread whose malloc arena holds them: freed by
      * the printing thread they went back across arenas, under the other's lock. */
     ff_bounce_clear(&j->b);
@@ -188,8 +187,8 @@ static void emit(struct run *run, struct job *j)
         run->broken++;
         report(run, j, j->st, j->err.msg);
     }
-    if (j->json)
-        fputs(j->json, stdout);
+    if (j->out.n > 0)
+        fwrite(j->out.p, 1, j->out.n, stdout);
     if (run->json) /* the records are gone, their JSON printed; the table counts reasons */
         run->records += j->nrec;
     for (size_t i = 0; i < j->b.n; i++) {
@@ -215,11 +214,12 @@ static void emit(struct run *run, struct job *j)
 static void job_clear(struct job *j)
 {
     ff_bounce_clear(&j->b);
-    free(j->json);
     free(j->path);
     free(j->where);
     free(j->data);
+    cli_jw out = j->out;
     memset(j, 0, sizeof *j);
+    j->out = out;
 }
 
 /* Main thread: prints the done jobs at the head of the ring, then decodes or waits until at
@@ -305,6 +305,8 @@ static void finish(struct pipe *p)
     settle(p, 0);
     for (size_t k = 0; k < p->nthreads; k++)
         pthread_join(p->t[k], NULL);
+    for (size_t k = 0; k < WINDOW; k++)
+        free(p->jobs[k].out.p);
 }
 
 static void summary(const struct run *run, size_t io_errors)
