@@ -306,8 +306,8 @@ typedef struct walk {
     int parts;
 } walk;
 
-/* Whether the 8 bytes at s are all 0x20-0x7E and none is '=' (word-at-a-time tests:
- * a byte below 0x20, a byte at or above 0x7F, a byte equal to '='). */
+/* Whether the 8 bytes at s are all 0x20-0x7E (word-at-a-time tests: a byte below 0x20,
+ * a byte at or above 0x7F). */
 static bool printable8(const char *s)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
@@ -315,9 +315,19 @@ static bool printable8(const char *s)
     memcpy(&w, s, 8);
     uint64_t below = (w - ones * 0x20) & ~w & high;      /* some byte < 0x20 */
     uint64_t above = (w + ones * (0x80 - 0x7F)) | w;      /* >= 0x7F sets the high bit */
-    uint64_t eq = w ^ (ones * '=');
-    uint64_t is_eq = (eq - ones) & ~eq & high;
-    return ((below | (above & high) | is_eq) == 0);
+    return ((below | (above & high)) == 0);
+}
+
+/* Whether s[0..n) holds "=?", the start of an RFC 2047 encoded-word. */
+static bool has_encoded_word(const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+        if (p + 1 < end && p[1] == '?')
+            return true;
+        p++;
+    }
+    return false;
 }
 
 /* The span of s[0..n) without ASCII white space at either end (what g_strstrip() keeps). */
@@ -343,16 +353,22 @@ static char *header_value(const char *raw, size_t n, size_t pre, size_t *vlen)
         n = MAIL_HEADER_VALUE_MAX;
     /* Most values are plain ASCII without encoded-words: unfold them in one pass, as
      * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs
-     * made spaces. Anything else takes GMime's path below. The pass copies and checks at
-     * once, eight bytes at a time while they are printable and not '=' (every header of
-     * every message comes here); trimming the copy's spaces equals trimming the raw
-     * white space first, since line ends are dropped and tabs become spaces. */
+     * made spaces. Anything else takes GMime's path below. "=?" is looked for first
+     * (memchr() on '=': DKIM and ARC values hold dozens), then the pass copies and checks
+     * for 8-bit and NUL bytes at once, eight bytes at a time while they are printable
+     * (every header of every message comes here); trimming the copy's spaces equals
+     * trimming the raw white space first, since line ends are dropped and tabs become
+     * spaces. */
     size_t a = 0;
     while (a < n && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
         a++;
-    char *blk = g_malloc(pre + n - a + 1), *u = blk + pre, *o = u;
-    bool plain = true;
-    for (size_t i = a; i < n; i++) {
+    char *blk = NULL, *u = NULL, *o = NULL;
+    bool plain = !has_encoded_word(raw + a, n - a);
+    if (plain) {
+        blk = g_malloc(pre + n - a + 1);
+        u = o = blk + pre;
+    }
+    for (size_t i = a; plain && i < n; i++) {
         while (i + 8 <= n && printable8(raw + i)) {
             memcpy(o, raw + i, 8);
             o += 8;
@@ -361,7 +377,7 @@ static char *header_value(const char *raw, size_t n, size_t pre, size_t *vlen)
         if (i >= n)
             break;
         unsigned char c = (unsigned char)raw[i];
-        if (c >= 0x80 || c == '\0' || (c == '=' && i + 1 < n && raw[i + 1] == '?')) {
+        if (c >= 0x80 || c == '\0') {
             plain = false;
             break;
         }
