@@ -34,6 +34,7 @@
  * processes over all destinations; a handful already hides most DNS and handshake
  * waits of a batch spread over many small domains. */
 #define MX_PARALLEL 8
+#define KEPT_CLOSING "the receiver kept closing the connection"
 
 /* What every destination of one stream shares in a pass, set up once. */
 typedef struct route {
@@ -121,7 +122,7 @@ static ff_status unreached(dest *g, ff_queue_item **items, size_t n, ff_error *e
     for (size_t i = 0; i < n; i++) {
         ff_status rs;
         if (g->fail_code) {
-            rs = queue_judge(g->r, items[i], g->sc, g->fail_stage, g->sc->relay_host, g->fail_code,
+            rs = queue_judge(g->r, items[i], g->sc, g->fail_stage, g->so->host, g->fail_code,
                        g->fail_text, err);
         } else {
             ff_decision d;
@@ -130,7 +131,8 @@ static ff_status unreached(dest *g, ff_queue_item **items, size_t n, ff_error *e
                 ff_classify_known(FF_REASON_FAILEDSTARTTLS, FF_CLASS_HARD, "connection", &d);
                 d.action = FF_ACTION_STOP;
             }
-            rs = queue_act(g->r, items[i], g->sc, g->fail_stage, 0, g->fail_msg, &d, err);
+            rs = queue_act(g->r, items[i], g->sc, g->fail_stage, g->so->host, 0, g->fail_msg, &d,
+                           err);
         }
         if (rs != FF_OK)
             return rs;
@@ -139,8 +141,10 @@ static ff_status unreached(dest *g, ff_queue_item **items, size_t n, ff_error *e
 }
 
 /* Open a session for a lane (r->mu held on entry and return, released while connecting).
- * FF_OK with *out set, or FF_ENOTFOUND with the failure kept in g (the first one wins). */
-static ff_status connect_dest(dest *g, ff_smtp_opts *so, ff_smtp **out)
+ * so->host ends up naming the host connected to: an MX host's address is written into
+ * ip[64], which the lane keeps as long as its session. FF_OK with *out set, or
+ * FF_ENOTFOUND with the failure kept in g (the first one wins). */
+static ff_status connect_dest(dest *g, ff_smtp_opts *so, char ip[64], ff_smtp **out)
 {
     run *r = g->r;
     ff_smtp *c = NULL;
@@ -151,7 +155,6 @@ static ff_status connect_dest(dest *g, ff_smtp_opts *so, ff_smtp **out)
     /* MX hosts in preference order: the next is tried when one cannot be reached or
      * refuses the session (RFC 5321 5.1). */
     size_t nhosts = g->mx ? g->mx->n : 1;
-    char ip[64];
     for (size_t h = 0; h < nhosts && st != FF_OK; h++) {
         if (g->mx) {
             /* The host's address comes from the same resolver as the MX (our DNS layer,
@@ -170,7 +173,7 @@ static ff_status connect_dest(dest *g, ff_smtp_opts *so, ff_smtp **out)
             }
             if (qs == FF_OK) {
                 if (a.result == FF_DNS_OK && a.n && a.rrs[0].text) {
-                    snprintf(ip, sizeof ip, "%s", a.rrs[0].text);
+                    snprintf(ip, 64, "%s", a.rrs[0].text);
                     so->host = ip;
                 } else if (a.result != FF_DNS_OK) {
                     ff_dns_answer_clear(&a);
@@ -238,16 +241,16 @@ static ff_status wire_message(dest *g, const ff_queue_item *it, ff_presign *ps, 
 /* One lane's work on items [a, b) (r->mu held on entry and return). Gates run per
  * recipient, just before it is tried, so a hold decided on one recipient parks the rest
  * toward the same receiver at once, whichever lane tries them. */
-static ff_status lane_chunk(dest *g, ff_smtp_opts *so, ff_smtp **cp, int *reconnects, size_t a,
-                            size_t b, ff_error *err)
+static ff_status lane_chunk(dest *g, ff_smtp_opts *so, char ip[64], ff_smtp **cp,
+                            int *reconnects, size_t a, size_t b, ff_error *err)
 {
     run *r = g->r;
     const ff_stream_cfg *sc = g->sc;
     ff_status st = FF_OK;
     if (g->gone) {
         for (size_t k = a; k < b && st == FF_OK; k++)
-            st = queue_settle(r, g->items[k], FF_Q_DEFERRED, "CONN", 0, "the relay kept closing "
-                        "the connection", NULL, r->now + 60, false, false, false, err);
+            st = queue_settle(r, g->items[k], FF_Q_DEFERRED, "CONN", NULL, 0, KEPT_CLOSING, NULL,
+                              r->now + 60, false, false, false, err);
         return st;
     }
     if (g->unreached && !*cp)
@@ -268,7 +271,7 @@ static ff_status lane_chunk(dest *g, ff_smtp_opts *so, ff_smtp **cp, int *reconn
         const ff_queue_item *it = g->items[i];
         if (queue_gated(r, it, sc, &st, err))
             continue;
-        if (!*cp && connect_dest(g, so, cp) != FF_OK) {
+        if (!*cp && connect_dest(g, so, ip, cp) != FF_OK) {
             st = unreached(g, g->items + i, b - i, err);
             break;
         }
@@ -311,7 +314,7 @@ static ff_status lane_chunk(dest *g, ff_smtp_opts *so, ff_smtp **cp, int *reconn
                 ff_classify_known(ss == FF_ETOOBIG ? FF_REASON_MESGTOOBIG : FF_REASON_CONTENTERROR,
                                   FF_CLASS_HARD, "client", &d);
             }
-            st = queue_act(r, it, sc, res.stage ? res.stage : "CONN", 0, e2.msg, &d, err);
+            st = queue_act(r, it, sc, res.stage ? res.stage : "CONN", so->host, 0, e2.msg, &d, err);
         }
         bool broken = ss == FF_EIO;
         ff_smtp_result_clear(&res);
@@ -327,9 +330,7 @@ static ff_status lane_chunk(dest *g, ff_smtp_opts *so, ff_smtp **cp, int *reconn
         if (++*reconnects > 3) {
             g->gone = true;
             for (size_t k = i + 1; k < b && st == FF_OK; k++)
-                st = queue_settle(r, g->items[k], FF_Q_DEFERRED, "CONN", 0,
-                                  "the relay kept closing "
-                                  "the connection",
+                st = queue_settle(r, g->items[k], FF_Q_DEFERRED, "CONN", so->host, 0, KEPT_CLOSING,
                                   NULL, r->now + 60, false, false, false, err);
             break;
         }
@@ -349,6 +350,7 @@ static void *lane(void *arg)
     dest *g = arg;
     run *r = g->r;
     ff_smtp_opts so = *g->so;
+    char ip[64] = ""; /* so.host once connected to an MX host by its address */
     ff_smtp *c = NULL;
     int reconnects = 0;
     ff_error err = {0};
@@ -357,7 +359,7 @@ static void *lane(void *arg)
     while (st == FF_OK && g->st == FF_OK && g->next < g->n) {
         size_t a = g->next, b = g->n - a > g->chunk ? a + g->chunk : g->n;
         g->next = b;
-        st = lane_chunk(g, &so, &c, &reconnects, a, b, &err);
+        st = lane_chunk(g, &so, ip, &c, &reconnects, a, b, &err);
     }
     if (st != FF_OK && g->st == FF_OK) {
         g->st = st;
@@ -446,7 +448,7 @@ static bool no_mx(fanout *f, const ff_mx *mx, ff_status ls, ff_queue_item **item
     if (!why)
         return false;
     for (size_t j = 0; j < n && *st == FF_OK; j++)
-        *st = queue_act(f->r, items[j], f->sc, "CONN", 0, why, &d, err);
+        *st = queue_act(f->r, items[j], f->sc, "CONN", NULL, 0, why, &d, err);
     return true;
 }
 
@@ -496,7 +498,7 @@ static ff_status deliver_mx(run *r, const ff_stream_cfg *sc, const route *rt,
         ff_error derr;
         if (ff_dns_new_cares(&r->dns, NULL, 3000, 2, &derr) != FF_OK) {
             for (size_t i = 0; i < n; i++) {
-                ff_status st = queue_settle(r, items[i], FF_Q_DEFERRED, "GATE", 0, derr.msg,
+                ff_status st = queue_settle(r, items[i], FF_Q_DEFERRED, "GATE", NULL, 0, derr.msg,
                                             NULL, r->now + 600, false, false, false, err);
                 if (st != FF_OK)
                     return st;
@@ -553,8 +555,8 @@ ff_status queue_deliver_stream(run *r, const ff_stream_cfg *sc, ff_queue_item **
     ff_status st = FF_OK;
     if (rt.held[0]) {
         for (size_t i = 0; i < n && st == FF_OK; i++)
-            st = queue_settle(r, items[i], FF_Q_HELD, "GATE", 0, rt.held, NULL, 0, false, false,
-                              false, err);
+            st = queue_settle(r, items[i], FF_Q_HELD, "GATE", NULL, 0, rt.held, NULL, 0, false,
+                              false, false, err);
     } else if (sc->route == FF_ROUTE_MX) {
         st = deliver_mx(r, sc, &rt, items, n, err);
     } else {

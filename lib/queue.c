@@ -68,10 +68,12 @@ static void target_of(const char *provider, const char *rcpt, char *out, size_t 
 
 /* Record one outcome; count it. */
 ff_status queue_settle(run *r, const ff_queue_item *it, const char *state, const char *stage,
-                        int code, const char *reply, const ff_decision *d, int64_t next,
-                        bool answered, bool suppress, bool domain_wide, ff_error *err)
+                       const char *remote, int code, const char *reply, const ff_decision *d,
+                       int64_t next, bool answered, bool suppress, bool domain_wide,
+                       ff_error *err)
 {
-    ff_attempt a = {.rcpt_id = it->id, .at = r->now, .stage = stage, .code = code,
+    ff_attempt a = {.rcpt_id = it->id, .at = r->now, .stage = stage, .remote_host = remote,
+                    .code = code,
                     .reply = reply, .decision = d, .new_state = state, .next_attempt = next,
                     .counts_as_sent = answered, .suppress = suppress,
                     .domain_wide = domain_wide, .stream = it->stream,
@@ -120,79 +122,81 @@ ff_status queue_settle(run *r, const ff_queue_item *it, const char *state, const
         }
     }
     if (r->o->report) {
-        ff_queue_outcome oc = {.item = it, .new_state = state, .stage = stage, .code = code,
-                               .reply = reply, .decision = d};
+        ff_queue_outcome oc = {.item = it, .new_state = state, .stage = stage, .remote = remote,
+                               .code = code, .reply = reply, .decision = d};
         r->o->report(r->o->ctx, &oc);
     }
     return FF_OK;
 }
 
-/* Carry out the classifier's action for one recipient. */
+static int64_t retry_at(run *r, const ff_queue_item *it)
+{
+    return ff_policy_retry_at(&r->retry, it->attempts + 1,
+                              it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
+}
+
+/* Carry out the classifier's action for one recipient: the state it goes to, and for a
+ * throttle, hold or stop the state of its stream or provider first. */
 ff_status queue_act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, const char *stage,
-                     int code, const char *reply, const ff_decision *d, ff_error *err)
+                    const char *remote, int code, const char *reply, const ff_decision *d,
+                    ff_error *err)
 {
     char prov[256];
     target_of(d->provider, it->rcpt, prov, sizeof prov);
     char why[600];
     snprintf(why, sizeof why, "%s (%s %s, rule %s): %s", ff_reason_name(d->reason),
              d->status[0] ? d->status : "-", stage, d->rule[0] ? d->rule : "-", d->fix);
-    if (d->reason == FF_REASON_DELIVERED || (code >= 200 && code < 300))
-        return queue_settle(r, it, FF_Q_SENT, stage, code, reply, d, 0, true, false, false, err);
-    bool domain = false;
-    int64_t next;
-    ff_status st;
-    switch (d->action) {
-    case FF_ACTION_SUPPRESS:
-        if (ff_suppress_wanted(d, &domain))
-            return queue_settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, true, domain,
-                                err);
-        return queue_settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, false, false, err);
-    case FF_ACTION_THROTTLE:
-        next = ff_policy_retry_at(&r->retry, it->attempts + 1,
-                                  it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
-        if (next < 0)
-            return queue_settle(r, it, FF_Q_EXPIRED, stage, code, reply, d, 0, true, false, false,
-                                err);
-        st = ff_store_state_set(r->o->store, sc->name, prov, "throttled", why, r->now, next, err);
-        if (st == FF_OK)
-            notice(r, sc->name, prov, "throttled", why);
-        return st != FF_OK ? st
-                           : queue_settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true,
-                                          false, false, err);
-    case FF_ACTION_HOLD:
-        st = ff_store_state_set(r->o->store, sc->name, prov, "held", why, r->now, 0, err);
-        if (st == FF_OK)
-            notice(r, sc->name, prov, "held", why);
-        return st != FF_OK ? st
-                           : queue_settle(r, it, FF_Q_HELD, stage, code, reply, d, 0, true, false,
-                                          false, err);
-    case FF_ACTION_STOP:
-        st = ff_store_state_set(r->o->store, sc->name, "", "stopped", why, r->now, 0, err);
-        if (st == FF_OK)
-            notice(r, sc->name, "", "stopped", why);
-        return st != FF_OK ? st
-                           : queue_settle(r, it, FF_Q_HELD, stage, code, reply, d, 0, true, false,
-                                          false, err);
-    case FF_ACTION_RETRY:
-        next = ff_policy_retry_at(&r->retry, it->attempts + 1,
-                                  it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
-        if (next < 0)
-            return queue_settle(r, it, FF_Q_EXPIRED, stage, code, reply, d, 0, true, false, false,
-                                err);
-        return queue_settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true, false, false,
-                            err);
-    default:
-        /* A permanent failure with nothing to do: never retried as is. */
-        if (d->klass == FF_CLASS_SOFT) {
-            next =
-                ff_policy_retry_at(&r->retry, it->attempts + 1,
-                                   it->first_attempt ? it->first_attempt : r->now, r->now, rnd());
-            if (next >= 0)
-                return queue_settle(r, it, FF_Q_DEFERRED, stage, code, reply, d, next, true, false,
-                              false, err);
+    const char *state = FF_Q_FAILED;
+    int64_t next = 0;
+    bool suppress = false, domain = false;
+    ff_status st = FF_OK;
+    if (d->reason == FF_REASON_DELIVERED || (code >= 200 && code < 300)) {
+        state = FF_Q_SENT;
+    } else {
+        switch (d->action) {
+        case FF_ACTION_SUPPRESS:
+            suppress = ff_suppress_wanted(d, &domain);
+            domain = suppress && domain;
+            break;
+        case FF_ACTION_THROTTLE:
+            if ((next = retry_at(r, it)) < 0) {
+                state = FF_Q_EXPIRED;
+                break;
+            }
+            st = ff_store_state_set(r->o->store, sc->name, prov, "throttled", why, r->now, next,
+                                    err);
+            if (st == FF_OK)
+                notice(r, sc->name, prov, "throttled", why);
+            state = FF_Q_DEFERRED;
+            break;
+        case FF_ACTION_HOLD:
+            st = ff_store_state_set(r->o->store, sc->name, prov, "held", why, r->now, 0, err);
+            if (st == FF_OK)
+                notice(r, sc->name, prov, "held", why);
+            state = FF_Q_HELD;
+            break;
+        case FF_ACTION_STOP:
+            st = ff_store_state_set(r->o->store, sc->name, "", "stopped", why, r->now, 0, err);
+            if (st == FF_OK)
+                notice(r, sc->name, "", "stopped", why);
+            state = FF_Q_HELD;
+            break;
+        case FF_ACTION_RETRY:
+            state = (next = retry_at(r, it)) < 0 ? FF_Q_EXPIRED : FF_Q_DEFERRED;
+            break;
+        default:
+            /* A permanent failure with nothing to do: never retried as is. */
+            if (d->klass == FF_CLASS_SOFT && (next = retry_at(r, it)) >= 0)
+                state = FF_Q_DEFERRED;
+            break;
         }
-        return queue_settle(r, it, FF_Q_FAILED, stage, code, reply, d, 0, true, false, false, err);
     }
+    if (st != FF_OK)
+        return st;
+    if (next < 0 || strcmp(state, FF_Q_DEFERRED) != 0)
+        next = 0;
+    return queue_settle(r, it, state, stage, remote, code, reply, d, next, true, suppress, domain,
+                        err);
 }
 
 ff_status queue_judge(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, const char *stage,
@@ -203,7 +207,7 @@ ff_status queue_judge(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, 
     ff_classify_input in = {.code = code, .text = reply, .command = cmd, .remote_host = remote,
                             .recipient = it->rcpt};
     ff_classify(r->o->rules, &in, &d);
-    return queue_act(r, it, sc, stage, code, reply, &d, err);
+    return queue_act(r, it, sc, stage, remote, code, reply, &d, err);
 }
 
 /* What a gate decided for a recipient that must not be tried now. */
@@ -306,7 +310,8 @@ bool queue_gated(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, ff_st
         ff_store_snapshot(r->o->store, false, NULL);
     if (stop && *st == FF_OK && g.state)
         *st =
-            queue_settle(r, it, g.state, "GATE", 0, g.why, NULL, g.next, false, false, false, err);
+            queue_settle(r, it, g.state, "GATE", NULL, 0, g.why, NULL, g.next, false, false, false,
+                           err);
     return stop;
 }
 
@@ -464,8 +469,9 @@ ff_status ff_queue_run(const ff_queue_opts *o, ff_queue_stats *stats, ff_error *
                 continue;
             done[k] = true;
             if (!sc) {
-                st = queue_settle(&r, &items[k], FF_Q_HELD, "GATE", 0, "no such stream in the "
-                            "configuration", NULL, 0, false, false, false, err);
+                st = queue_settle(&r, &items[k], FF_Q_HELD, "GATE", NULL, 0,
+                                  "no such stream in the configuration", NULL, 0, false, false,
+                                  false, err);
                 continue;
             }
             group[gn++] = &items[k];

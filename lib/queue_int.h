@@ -41,15 +41,18 @@ typedef struct run {
 } run;
 
 /* queue_settle() records one outcome with the recipient's new state (one store
- * transaction) and counts it. `d` may be NULL (a gate decided without a reply). */
+ * transaction) and counts it. `remote` is the host that answered (NULL: none did); `d` may
+ * be NULL (a gate decided without a reply). */
 ff_status queue_settle(run *r, const ff_queue_item *it, const char *state, const char *stage,
-                       int code, const char *reply, const ff_decision *d, int64_t next,
-                       bool answered, bool suppress, bool domain_wide, ff_error *err);
+                       const char *remote, int code, const char *reply, const ff_decision *d,
+                       int64_t next, bool answered, bool suppress, bool domain_wide,
+                       ff_error *err);
 
-/* queue_act() carries out the classifier's decision `d` on a reply (or on a failure
- * fivefifty itself classified) for one recipient. */
+/* queue_act() carries out the classifier's decision `d` on a reply from `remote` (or on a
+ * failure fivefifty itself classified: remote NULL or the host it failed to reach). */
 ff_status queue_act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, const char *stage,
-                    int code, const char *reply, const ff_decision *d, ff_error *err);
+                    const char *remote, int code, const char *reply, const ff_decision *d,
+                    ff_error *err);
 
 /* queue_judge() classifies a reply at `stage` from `remote` and acts on it. */
 ff_status queue_judge(run *r, const ff_queue_item *it, const ff_stream_cfg *sc,

@@ -31,6 +31,7 @@ typedef struct ff_queue_outcome {
     const ff_queue_item *item;
     const char *new_state;     /* FF_Q_* */
     const char *stage;         /* GATE, CONN, MAIL, RCPT, DATA, EOD */
+    const char *remote;        /* the host that answered, or failed to; NULL for gates */
     int code;
     const char *reply;         /* whole reply, or the gate's reason */
     const ff_decision *decision; /* NULL for gates */

@@ -50,6 +50,7 @@ void cli_queue_report(void *ctx, const ff_queue_outcome *o)
         cli_json_str(j, "recipient", o->item->rcpt);
         cli_json_str(j, "state", o->new_state);
         cli_json_str(j, "stage", o->stage);
+        cli_json_str(j, "remote", o->remote);
         if (o->code)
             json_object_set_new(j, "code", json_integer(o->code));
         cli_json_str(j, "reply", o->reply);

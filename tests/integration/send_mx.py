@@ -39,11 +39,13 @@ try:
                                                  "--mx-port", str(sim.port))}
     c.check("delivered to the second MX after the first failed",
             out.get("success@good.example", {}).get("state") == "sent", out)
+    c.check("the attempt names the host that answered (the second MX's address)",
+            out.get("success@good.example", {}).get("remote") == "127.0.0.1", out)
     c.check("the MX's 550 5.1.1 suppresses the address",
             out.get("userunknown@good.example", {}).get("action") == "suppress", out)
     n = out.get("a@nullmx.example", {})
     c.check("null MX: notaccept, failed, no connection", n.get("reason") == "notaccept" and
-            n.get("state") == "failed" and n.get("status") == "5.1.10", n)
+            n.get("state") == "failed" and n.get("status") == "5.1.10" and "remote" not in n, n)
     x = out.get("a@nothing.example", {})
     c.check("no such domain: hostunknown", x.get("reason") == "hostunknown" and
             x.get("state") == "failed", x)
