@@ -63,6 +63,8 @@
 #define MAIL_DSN_MAX (1024u * 1024)
 #define MAIL_FEEDBACK_MAX (256u * 1024)
 #define MAIL_ORIG_MAX (256u * 1024)
+#define TYPE_MAX 128  /* a content type, lower-cased */
+#define PARAM_MAX 256 /* one parameter's value */
 
 static pthread_once_t conv_once = PTHREAD_ONCE_INIT;
 
@@ -300,10 +302,21 @@ static void html_to_text(buf *out, const char *s, size_t n)
 }
 
 /* Everything the walk collects. */
+/* A text/html part, read only if the message has no text/plain (see html_parts()): its
+ * bytes, still transfer-encoded, point into the message being parsed. */
+typedef struct html_part {
+    const char *b, *enc;
+    size_t bn, en;
+    bool has_charset;
+    char charset[PARAM_MAX];
+} html_part;
+
 typedef struct walk {
     buf text, html, dsn, feedback, orig;
     bool have_orig;
     int parts;
+    html_part *hp; /* the text/html parts, in order */
+    size_t nhp, caphp;
 } walk;
 
 /* Whether the 8 bytes at s are all 0x20-0x7E (word-at-a-time tests: a byte below 0x20,
@@ -521,9 +534,6 @@ static bool is_orig_type(const char *mt)
            strcmp(mt, "message/global-headers") == 0 || strcmp(mt, "message/news") == 0;
 }
 
-#define TYPE_MAX 128
-#define PARAM_MAX 256
-
 /* A leaf's content with its transfer encoding undone, sorted into its bucket. Parts of
  * other types (images, the returned message's attachments) are never decoded. */
 static void walk_leaf(walk *w, const char *h, size_t hn, const char *b, size_t bn,
@@ -537,6 +547,25 @@ static void walk_leaf(walk *w, const char *h, size_t hn, const char *b, size_t b
     const char *enc = "";
     size_t en = 0;
     ff_mime_field(h, hn, "Content-Transfer-Encoding", &enc, &en);
+    if (html) {
+        /* Most bounces that carry HTML carry the same text as text/plain beside it, and
+         * the HTML is then never read: it is decoded and stripped only when needed. */
+        if (w->nhp == w->caphp) {
+            size_t cap = w->caphp ? w->caphp * 2 : 4;
+            html_part *np = realloc(w->hp, cap * sizeof *np);
+            if (np == NULL) {
+                w->text.oom = true;
+                return;
+            }
+            w->hp = np;
+            w->caphp = cap;
+        }
+        html_part *hp = &w->hp[w->nhp++];
+        *hp = (html_part){.b = b, .bn = bn, .enc = enc, .en = en};
+        hp->has_charset =
+            ct && ff_mime_param(ct, ctn, "charset", hp->charset, sizeof hp->charset);
+        return;
+    }
     char *d = malloc(bn + 1);
     if (d == NULL) {
         w->text.oom = true;
@@ -547,10 +576,6 @@ static void walk_leaf(walk *w, const char *h, size_t hn, const char *b, size_t b
     const char *charset = ct && ff_mime_param(ct, ctn, "charset", cs, sizeof cs) ? cs : NULL;
     if (text) {
         add_converted(&w->text, d, dn, charset);
-    } else if (html) {
-        char *u = to_utf8(d, dn, charset);
-        html_to_text(&w->html, u, strlen(u));
-        g_free(u);
     } else if (dsn) {
         add_converted(&w->dsn, d, dn, charset);
     } else if (fb) {
@@ -653,8 +678,27 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
     return FF_OK;
 }
 
+/* The text/html parts, in order, decoded and stripped of their tags into w->html. */
+static void html_parts(walk *w)
+{
+    for (size_t i = 0; i < w->nhp; i++) {
+        const html_part *hp = &w->hp[i];
+        char *d = malloc(hp->bn + 1);
+        if (d == NULL) {
+            w->html.oom = true;
+            return;
+        }
+        size_t dn = ff_mime_decode(hp->b, hp->bn, hp->enc, hp->en, d);
+        char *u = to_utf8(d, dn, hp->has_charset ? hp->charset : NULL);
+        html_to_text(&w->html, u, strlen(u));
+        g_free(u);
+        free(d);
+    }
+}
+
 static void walk_free(walk *w)
 {
+    free(w->hp);
     free(w->text.p);
     free(w->html.p);
     free(w->dsn.p);
@@ -702,6 +746,8 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
     walk_entity(&w, data, len, 0);
     bool multipart = m->content_type && strncmp(m->content_type, "multipart/", 10) == 0;
 
+    if (w.text.n == 0)
+        html_parts(&w);
     if (w.text.n == 0 && w.html.n > 0) {
         add_text(&w.text, w.html.p, w.html.n);
     }

@@ -89,6 +89,46 @@ static void test_body_text(void **state)
 }
 
 /* Header names match whatever their case; a shared first letter is not a match. */
+/* text/html is read only when there is no text/plain: then every HTML part, in order,
+ * decoded and stripped of its tags; beside text/plain, never. */
+static void test_html_parts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *parts, *want;
+    } rows[] = {
+        {"--b\r\nContent-Type: text/html; charset=iso-8859-1\r\n"
+         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+         "<p>caf=E9 <b>user</b> unknown</p><br>x &amp; y\r\n--b--\r\n",
+         "\ncaf\xc3\xa9 user unknown\n\nx & y"},
+        {"--b\r\nContent-Type: text/plain\r\n\r\n550 plain text\r\n"
+         "--b\r\nContent-Type: text/html\r\n\r\n<p>html text</p>\r\n--b--\r\n",
+         "550 plain text"},
+        {"--b\r\nContent-Type: text/html\r\n\r\n<p>html first</p>\r\n"
+         "--b\r\nContent-Type: text/plain\r\n\r\nplain second\r\n--b--\r\n",
+         "plain second"},
+        {"--b\r\nContent-Type: text/html; charset=utf-8\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\nPHA+b25lPC9wPg==\r\n"
+         "--b\r\nContent-Type: text/html\r\n\r\n<style>x{}</style><div>two</div>\r\n--b--\r\n",
+         "\none\ntwo\n"},
+        {"--b\r\nContent-Type: text/html\r\n\r\n<p>html with dsn</p>\r\n"
+         "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n"
+         "\r\nFinal-Recipient: rfc822; a@b\r\nAction: failed\r\nStatus: 5.1.1\r\n--b--\r\n",
+         "\nhtml with dsn\n"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n%s",
+                 rows[i].parts);
+        ff_mail m;
+        assert_int_equal(ff_mail_parse(msg, strlen(msg), &m, NULL), FF_OK);
+        if (m.text == NULL || strcmp(m.text, rows[i].want) != 0)
+            fail_msg("row %zu: got '%s'", i, m.text ? m.text : "(null)");
+        ff_mail_free(&m);
+    }
+}
+
 static void test_header_lookup(void **state)
 {
     (void)state;
@@ -111,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_values),
         cmocka_unit_test(test_body_text),
+        cmocka_unit_test(test_html_parts),
         cmocka_unit_test(test_header_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
