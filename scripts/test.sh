@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian 12 machine: set up, build, run the unit, CLI and
 # integration tests, all of them again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then each
-# libFuzzer target for FUZZ_SECONDS (default 45), one per CPU at a time. Ends with "N passed,
-# N failed".
+# then each libFuzzer target for FUZZ_SECONDS (default 45), one per CPU at a time. Ends with
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
