@@ -31,8 +31,10 @@ bool mta_head(const ff_mail *m, const char *needle)
     while (k + 1 < nl && needle[k] == ' ')
         k++;
     const char *t = m->text, *p = t + k, *last = t + (n - nl) + k; /* candidates for t[k] */
+    /* the byte after the found one settles most candidates without a call */
+    size_t k2 = k + 1 < nl ? k + 1 : k;
     while (p <= last && (p = memchr(p, needle[k], (size_t)(last - p) + 1)) != NULL) {
-        if (memcmp(p - k, needle, nl) == 0)
+        if (p[k2 - k] == needle[k2] && memcmp(p - k, needle, nl) == 0)
             return true;
         p++;
     }
