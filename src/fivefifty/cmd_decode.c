@@ -251,7 +251,8 @@ static void settle(struct pipe *p, size_t keep)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* The workers start with the second message: one message is decoded on this thread alone. */
+/* The workers start with the second message: one message is decoded on this thread alone
+ * (by finish()). */
 static void start_workers(struct pipe *p)
 {
     p->started = true;
@@ -290,8 +291,11 @@ static int one(void *ctx, const char *path, size_t member, const char *data, siz
     pthread_mutex_unlock(&p->mu);
     if (!p->started && p->tail > 1)
         start_workers(p);
-    /* without workers every message is decoded and printed as it is read */
-    settle(p, p->nthreads > 0 ? WINDOW - 1 : 0);
+    /* Without workers every message is decoded and printed as it is read; with --jobs
+     * above one the first waits for the second, so that the first decode (patterns
+     * compiled, charset tables loaded) already runs beside the reading. */
+    size_t keep = p->nthreads > 0 ? WINDOW - 1 : p->run->jobs > 1 && !p->started ? 1 : 0;
+    settle(p, keep);
     return 0;
 }
 
