@@ -355,6 +355,48 @@ static const char *strip_span(const char *s, size_t *n)
     return s + a;
 }
 
+/* The plain value of a header (raw[0..n), n already capped) written into dst, which holds
+ * n + 1 bytes: *len bytes and a NUL. false, dst undefined, when the value is not plain
+ * (8-bit or NUL bytes, or an encoded-word), for header_value() to take GMime's path.
+ *
+ * Most values are plain ASCII without encoded-words: they are unfolded in one pass, as
+ * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs made
+ * spaces. "=?" is looked for first (memchr() on '=': DKIM and ARC values hold dozens),
+ * then the pass copies and checks for 8-bit and NUL bytes at once, eight bytes at a time
+ * while they are printable (every header of every message comes here); trimming the
+ * copy's spaces equals trimming the raw white space first, since line ends are dropped
+ * and tabs become spaces. */
+static bool plain_value(const char *raw, size_t n, char *dst, size_t *len)
+{
+    size_t a = 0;
+    while (a < n && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
+        a++;
+    if (has_encoded_word(raw + a, n - a))
+        return false;
+    char *o = dst;
+    for (size_t i = a; i < n; i++) {
+        while (i + 8 <= n && printable8(raw + i)) {
+            memcpy(o, raw + i, 8);
+            o += 8;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = (unsigned char)raw[i];
+        if (c >= 0x80 || c == '\0')
+            return false;
+        if (c != '\r' && c != '\n')
+            *o++ = c == '\t' ? ' ' : (char)c;
+    }
+    size_t l = (size_t)(o - dst);
+    const char *v = strip_span(dst, &l);
+    if (v != dst)
+        memmove(dst, v, l);
+    dst[l] = '\0';
+    *len = l;
+    return true;
+}
+
 /* A header value as a person reads it: unfolded, RFC 2047 encoded-words decoded (GMime's
  * decoder, loose), valid UTF-8 on one line, white space stripped at both ends. Returns a
  * g_malloc'd block whose first `pre` bytes are left for the caller (a header's name goes
@@ -364,48 +406,9 @@ static char *header_value(const char *raw, size_t n, size_t pre, size_t *vlen)
 {
     if (n > MAIL_HEADER_VALUE_MAX)
         n = MAIL_HEADER_VALUE_MAX;
-    /* Most values are plain ASCII without encoded-words: unfold them in one pass, as
-     * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs
-     * made spaces. Anything else takes GMime's path below. "=?" is looked for first
-     * (memchr() on '=': DKIM and ARC values hold dozens), then the pass copies and checks
-     * for 8-bit and NUL bytes at once, eight bytes at a time while they are printable
-     * (every header of every message comes here); trimming the copy's spaces equals
-     * trimming the raw white space first, since line ends are dropped and tabs become
-     * spaces. */
-    size_t a = 0;
-    while (a < n && (raw[a] == ' ' || raw[a] == '\t' || raw[a] == '\r' || raw[a] == '\n'))
-        a++;
-    char *blk = NULL, *u = NULL, *o = NULL;
-    bool plain = !has_encoded_word(raw + a, n - a);
-    if (plain) {
-        blk = g_malloc(pre + n - a + 1);
-        u = o = blk + pre;
-    }
-    for (size_t i = a; plain && i < n; i++) {
-        while (i + 8 <= n && printable8(raw + i)) {
-            memcpy(o, raw + i, 8);
-            o += 8;
-            i += 8;
-        }
-        if (i >= n)
-            break;
-        unsigned char c = (unsigned char)raw[i];
-        if (c >= 0x80 || c == '\0') {
-            plain = false;
-            break;
-        }
-        if (c != '\r' && c != '\n')
-            *o++ = c == '\t' ? ' ' : (char)c;
-    }
-    if (plain) {
-        size_t len = (size_t)(o - u);
-        const char *v = strip_span(u, &len);
-        if (v != u)
-            memmove(u, v, len);
-        u[len] = '\0';
-        *vlen = len;
+    char *blk = g_malloc(pre + n + 1), *u;
+    if (plain_value(raw, n, blk + pre, vlen))
         return blk;
-    }
     g_free(blk);
     char *v = ff_gm_header_text(raw, n);
     u = make_utf8(v, strlen(v));
@@ -431,7 +434,36 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
     const char *name, *val;
     for (int i = 0; i < MAIL_HEADERS_MAX &&
                     ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl); i++) {
+        if (out->oom || out->n >= out->max)
+            return; /* every append would be dropped */
+        /* A plain value is written in place after "Name: ", without a copy of its own;
+         * the line is then cut at the bucket's cap as the appends below would cut it. */
+        size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX;
+        size_t need = nl + 2 + cvl + 2;
+        if (out->n + need + 1 > out->cap) {
+            size_t cap = out->cap ? out->cap : 256;
+            while (cap < out->n + need + 1)
+                cap *= 2;
+            char *p = realloc(out->p, cap);
+            if (p == NULL) {
+                out->oom = true;
+                return;
+            }
+            out->p = p;
+            out->cap = cap;
+        }
+        char *d = out->p + out->n;
         size_t len;
+        memcpy(d, name, nl);
+        memcpy(d + nl, ": ", 2);
+        if (plain_value(val, cvl, d + nl + 2, &len)) {
+            d[nl + 2 + len] = '\n';
+            size_t line = nl + 3 + len;
+            out->n = line < out->max - out->n ? out->n + line : out->max;
+            out->p[out->n] = '\0';
+            continue;
+        }
+        out->p[out->n] = '\0';
         char *v = header_value(val, vl, 0, &len);
         buf_add(out, name, nl);
         buf_add(out, ": ", 2);
