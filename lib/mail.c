@@ -670,11 +670,33 @@ static char *content_type_line(const char *h, size_t hn)
     return out;
 }
 
+/* Room for `need` more bytes after the first n of a growing block. */
+static bool room(char **p, size_t *cap, size_t n, size_t need)
+{
+    if (n + need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 4096;
+    while (c < n + need)
+        c *= 2;
+    char *np = realloc(*p, c);
+    if (np == NULL)
+        return false;
+    *p = np;
+    *cap = c;
+    return true;
+}
+
+/* The top-level headers, names and values one after the other in one block (m->hstore):
+ * a plain value is written there directly, any other is decoded by header_value() and
+ * copied. Two allocations per message instead of one or two per header. */
 static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
 {
-    size_t pos = 0, nl, vl, cap = 0;
+    size_t pos = 0, nl, vl, cap = 0, sn = 0, scap = 0;
     const char *name, *val;
-    /* one walk over the fields, the array grown as they come (a counting walk first cost
+    char *store = NULL;
+    size_t *off = NULL; /* where each header's name starts in store (it may move) */
+    ff_status st = FF_OK;
+    /* one walk over the fields, the arrays grown as they come (a counting walk first cost
      * as much again) */
     while (m->nheaders < MAIL_HEADERS_MAX &&
            ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
@@ -683,30 +705,57 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
             if (nc > MAIL_HEADERS_MAX)
                 nc = MAIL_HEADERS_MAX;
             ff_header *nh = realloc(m->headers, nc * sizeof *nh);
-            if (nh == NULL)
-                return FF_ENOMEM;
-            m->headers = nh;
+            if (nh != NULL)
+                m->headers = nh;
+            size_t *no = nh != NULL ? realloc(off, nc * sizeof *no) : NULL;
+            if (no == NULL) {
+                st = FF_ENOMEM;
+                break;
+            }
+            off = no;
             cap = nc;
         }
-        ff_header *dst = &m->headers[m->nheaders];
-        /* g_malloc() is the system malloc (GLib >= 2.46): header_value()'s block holds the
-         * name, then the value, and is freed through the name. An ASCII name (nearly all)
-         * is its own UTF-8. */
+        /* an ASCII name (nearly all) is its own UTF-8 */
         char *nm = NULL;
         if (!(nl > 0 && plain_ascii(name, nl))) {
             nm = make_utf8(name, nl);
             name = nm;
             nl = strlen(nm);
         }
-        size_t len;
-        char *blk = header_value(val, vl, nl + 1, &len);
-        memcpy(blk, name, nl);
-        blk[nl] = '\0';
+        size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX, len;
+        if (!room(&store, &scap, sn, nl + cvl + 2)) {
+            g_free(nm);
+            st = FF_ENOMEM;
+            break;
+        }
+        memcpy(store + sn, name, nl);
+        store[sn + nl] = '\0';
         g_free(nm);
-        dst->name = blk;
-        dst->value = blk + nl + 1;
-        m->nheaders++;
+        if (!plain_value(val, cvl, store + sn + nl + 1, &len)) {
+            char *v = header_value(val, vl, 0, &len);
+            if (!room(&store, &scap, sn, nl + len + 2)) {
+                g_free(v);
+                st = FF_ENOMEM;
+                break;
+            }
+            memcpy(store + sn + nl + 1, v, len + 1);
+            g_free(v);
+        }
+        off[m->nheaders++] = sn;
+        sn += nl + 1 + len + 1;
     }
+    if (st != FF_OK) {
+        free(store);
+        free(off);
+        m->nheaders = 0;
+        return st;
+    }
+    for (size_t i = 0; i < m->nheaders; i++) {
+        m->headers[i].name = store + off[i];
+        m->headers[i].value = m->headers[i].name + strlen(m->headers[i].name) + 1;
+    }
+    free(off);
+    m->hstore = store;
     return FF_OK;
 }
 
@@ -830,8 +879,7 @@ void ff_mail_free(ff_mail *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->nheaders; i++)
-        free(m->headers[i].name); /* the value shares its block (copy_headers) */
+    free(m->hstore); /* every name and value (copy_headers) */
     free(m->headers);
     free(m->content_type);
     free(m->text);

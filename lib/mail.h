@@ -12,13 +12,14 @@
 #include "fivefifty/error.h"
 
 typedef struct ff_header {
-    char *name;  /* as written; owns one block that holds the value too */
-    char *value; /* unfolded, RFC 2047 decoded to UTF-8; inside name's block */
+    char *name;  /* as written (in the mail's hstore) */
+    char *value; /* unfolded, RFC 2047 decoded to UTF-8 (in the mail's hstore) */
 } ff_header;
 
 typedef struct ff_mail {
     ff_header *headers;  /* top-level headers of the bounce, in order */
     size_t nheaders;
+    char *hstore;        /* one block holding every header's name and value */
     char *content_type;       /* "multipart/report; report-type=..." lower-cased type/subtype */
     char *text;               /* the human-readable parts of the bounce (text/plain, and
                                  text/html turned into text), outside any returned message,
