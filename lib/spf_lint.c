@@ -21,12 +21,19 @@ static void add(ff_spf_lint_report *r, ff_spf_severity sev, const char *msg, con
     r->n++;
 }
 
-/* Count DNS-querying terms under `domain`; depth-limited; returns -1 when the record is
- * missing or broken below the top. */
-static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *r, bool top)
+/* Records the lint reads at most. Depth alone does not bound the walk: a record with k
+ * includes or redirects (of itself, say) has k^depth paths, and a receiver gives up after 10
+ * lookups anyway, so once this many records are read the count is far past the limit. */
+#define WALK_RECORDS_MAX 100
+
+/* Count DNS-querying terms under `domain`; depth-limited, and at most *left records read;
+ * returns -1 when the record is missing or broken below the top. */
+static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *r, bool top,
+                int *left)
 {
-    if (depth > 10)
+    if (depth > 10 || *left <= 0)
         return 0;
+    --*left;
     ff_dns_answer a;
     if (ff_dns_query(dns, domain, FF_DNS_TXT, &a) != FF_OK)
         return 0;
@@ -94,7 +101,7 @@ static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *
                 m++;
             if (!strncasecmp(m, "include:", 8)) {
                 n++;
-                int sub = walk(dns, m + 8, depth + 1, r, false);
+                int sub = walk(dns, m + 8, depth + 1, r, false, left);
                 if (sub < 0 && top) {
                     snprintf(msg, sizeof msg, "include:%s has no usable SPF record: "
                              "permerror for every message", m + 8);
@@ -104,7 +111,7 @@ static int walk(ff_dns *dns, const char *domain, int depth, ff_spf_lint_report *
             } else if (!strncasecmp(m, "redirect=", 9)) {
                 n++;
                 has_redirect = true;
-                int sub = walk(dns, m + 9, depth + 1, r, false);
+                int sub = walk(dns, m + 9, depth + 1, r, false, left);
                 if (sub > 0)
                     n += sub;
             } else if (!strcasecmp(m, "a") || !strncasecmp(m, "a:", 2) || !strncasecmp(m, "a/", 2) ||
@@ -148,7 +155,8 @@ ff_status ff_spf_lint(ff_dns *dns, const char *domain, ff_spf_lint_report *out, 
     if (!out || !dns || !domain)
         return ff_error_set(err, FF_EINVAL, "spf: lint needs a resolver and a domain");
     memset(out, 0, sizeof *out);
-    int n = walk(dns, domain, 0, out, true);
+    int left = WALK_RECORDS_MAX;
+    int n = walk(dns, domain, 0, out, true, &left);
     out->lookups = n > 0 ? n : 0;
     char msg[300];
     if (n > 10) {
