@@ -36,6 +36,29 @@
 #define MX_PARALLEL 8
 #define KEPT_CLOSING "the receiver kept closing the connection"
 
+/* Run fn(arg) on n threads at once, this one among them, and wait for all: when a thread
+ * cannot be made, fewer run and share the same work (they take it from a common list). */
+static void run_beside(void *(*fn)(void *), void *arg, size_t n)
+{
+    pthread_t th[LANES_MAX];
+    size_t started = 0;
+    for (size_t k = 1; k < n && k < LANES_MAX; k++)
+        if (pthread_create(&th[started], NULL, fn, arg) == 0)
+            started++;
+    fn(arg);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+}
+
+/* Keep the first failure of several threads (caller holds the lock guarding *dst). */
+static void first_failure(ff_status *dst, ff_error *dst_err, ff_status st, const ff_error *err)
+{
+    if (st != FF_OK && *dst == FF_OK) {
+        *dst = st;
+        *dst_err = *err;
+    }
+}
+
 /* What every destination of one stream shares in a pass, set up once. */
 typedef struct route {
     ff_smtp_opts so;            /* the session template; hosts filled per destination */
@@ -361,10 +384,7 @@ static void *lane(void *arg)
         g->next = b;
         st = lane_chunk(g, &so, ip, &c, &reconnects, a, b, &err);
     }
-    if (st != FF_OK && g->st == FF_OK) {
-        g->st = st;
-        g->err = err;
-    }
+    first_failure(&g->st, &g->err, st, &err);
     pthread_mutex_unlock(&r->mu);
     ff_smtp_close(c);
     return NULL;
@@ -390,14 +410,7 @@ static ff_status deliver(run *r, const ff_stream_cfg *sc, const route *rt, const
         g.chunk = SIGN_WINDOW;
     if (lanes > (n + g.chunk - 1) / g.chunk)
         lanes = (n + g.chunk - 1) / g.chunk;
-    pthread_t th[LANES_MAX];
-    size_t started = 0;
-    for (size_t k = 1; k < lanes && k < LANES_MAX; k++)
-        if (pthread_create(&th[started], NULL, lane, &g) == 0)
-            started++;
-    lane(&g);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+    run_beside(lane, &g, lanes);
     free(g.fail_text);
     if (g.st != FF_OK && err)
         *err = g.err;
@@ -480,10 +493,7 @@ static void *fanout_worker(void *arg)
         st = deliver(r, f->sc, f->rt, mx, items, n, &err);
         pthread_mutex_lock(&r->mu);
     }
-    if (st != FF_OK && f->st == FF_OK) {
-        f->st = st;
-        f->err = err;
-    }
+    first_failure(&f->st, &f->err, st, &err);
     pthread_mutex_unlock(&r->mu);
     free(mx);
     return NULL;
@@ -532,14 +542,7 @@ static ff_status deliver_mx(run *r, const ff_stream_cfg *sc, const route *rt,
     f.start[f.ndomains] = o;
     free(done);
     size_t workers = f.ndomains < MX_PARALLEL ? f.ndomains : MX_PARALLEL;
-    pthread_t th[MX_PARALLEL];
-    size_t started = 0;
-    for (size_t k = 1; k < workers; k++)
-        if (pthread_create(&th[started], NULL, fanout_worker, &f) == 0)
-            started++;
-    fanout_worker(&f);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+    run_beside(fanout_worker, &f, workers);
     free(f.items);
     free(f.start);
     if (f.st != FF_OK && err)
