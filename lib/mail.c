@@ -92,24 +92,35 @@ typedef struct buf {
     bool oom;
 } buf;
 
+/* Room for `need` more bytes and a NUL after the first b->n; false (and oom) when there
+ * is no memory for it. The cap is the caller's business. */
+static bool buf_room(buf *b, size_t need)
+{
+    if (b->oom)
+        return false;
+    if (b->n + need + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + need + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
 static void buf_add(buf *b, const char *s, size_t n)
 {
     if (b->oom || b->n >= b->max)
         return;
     if (n > b->max - b->n)
         n = b->max - b->n;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
+    if (!buf_room(b, n))
+        return;
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = '\0';
@@ -397,33 +408,25 @@ static bool plain_value(const char *raw, size_t n, char *dst, size_t *len)
     return true;
 }
 
-/* A header value as a person reads it: unfolded, RFC 2047 encoded-words decoded (GMime's
- * decoder, loose), valid UTF-8 on one line, white space stripped at both ends. Returns a
- * g_malloc'd block whose first `pre` bytes are left for the caller (a header's name goes
- * there: one allocation per header, not two) and whose value, *vlen bytes, starts at
- * block + pre, NUL-terminated. Values without "=?" skip the decoder: most of them. */
-static char *header_value(const char *raw, size_t n, size_t pre, size_t *vlen)
+/* A header value plain_value() refused, as a person reads it: unfolded, RFC 2047
+ * encoded-words decoded (GMime's decoder, loose), valid UTF-8 on one line, white space
+ * stripped at both ends. Returns a g_malloc'd string of *vlen bytes. */
+static char *header_value(const char *raw, size_t n, size_t *vlen)
 {
     if (n > MAIL_HEADER_VALUE_MAX)
         n = MAIL_HEADER_VALUE_MAX;
-    char *blk = g_malloc(pre + n + 1), *u;
-    if (plain_value(raw, n, blk + pre, vlen))
-        return blk;
-    g_free(blk);
     char *v = ff_gm_header_text(raw, n);
-    u = make_utf8(v, strlen(v));
+    char *u = make_utf8(v, strlen(v));
     g_free(v);
     for (char *p = u; *p; p++) /* folding leaves tabs and stray line ends */
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
     size_t len = strlen(u);
     const char *sv = strip_span(u, &len);
-    blk = g_malloc(pre + len + 1);
-    memcpy(blk + pre, sv, len);
-    blk[pre + len] = '\0';
-    g_free(u);
+    memmove(u, sv, len);
+    u[len] = '\0';
     *vlen = len;
-    return blk;
+    return u;
 }
 
 /* Appends a header block as "Name: value\n" lines, values decoded by header_value(), so
@@ -439,19 +442,8 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
         /* A plain value is written in place after "Name: ", without a copy of its own;
          * the line is then cut at the bucket's cap as the appends below would cut it. */
         size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX;
-        size_t need = nl + 2 + cvl + 2;
-        if (out->n + need + 1 > out->cap) {
-            size_t cap = out->cap ? out->cap : 256;
-            while (cap < out->n + need + 1)
-                cap *= 2;
-            char *p = realloc(out->p, cap);
-            if (p == NULL) {
-                out->oom = true;
-                return;
-            }
-            out->p = p;
-            out->cap = cap;
-        }
+        if (!buf_room(out, nl + 2 + cvl + 2))
+            return;
         char *d = out->p + out->n;
         size_t len;
         memcpy(d, name, nl);
@@ -464,7 +456,7 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
             continue;
         }
         out->p[out->n] = '\0';
-        char *v = header_value(val, vl, 0, &len);
+        char *v = header_value(val, vl, &len);
         buf_add(out, name, nl);
         buf_add(out, ": ", 2);
         buf_add(out, v, len);
@@ -670,49 +662,28 @@ static char *content_type_line(const char *h, size_t hn)
     return out;
 }
 
-/* Room for `need` more bytes after the first n of a growing block. */
-static bool room(char **p, size_t *cap, size_t n, size_t need)
-{
-    if (n + need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 4096;
-    while (c < n + need)
-        c *= 2;
-    char *np = realloc(*p, c);
-    if (np == NULL)
-        return false;
-    *p = np;
-    *cap = c;
-    return true;
-}
-
 /* The top-level headers, names and values one after the other in one block (m->hstore):
  * a plain value is written there directly, any other is decoded by header_value() and
  * copied. Two allocations per message instead of one or two per header. */
 static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
 {
-    size_t pos = 0, nl, vl, cap = 0, sn = 0, scap = 0;
+    size_t pos = 0, nl, vl, cap = 0;
     const char *name, *val;
-    char *store = NULL;
-    size_t *off = NULL; /* where each header's name starts in store (it may move) */
-    ff_status st = FF_OK;
-    /* one walk over the fields, the arrays grown as they come (a counting walk first cost
+    buf store = {.max = (size_t)-1}; /* "name\0value\0" for each header, one after another */
+    /* one walk over the fields, the array grown as they come (a counting walk first cost
      * as much again) */
-    while (m->nheaders < MAIL_HEADERS_MAX &&
+    while (!store.oom && m->nheaders < MAIL_HEADERS_MAX &&
            ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
         if (m->nheaders == cap) {
             size_t nc = cap ? cap * 2 : 32;
             if (nc > MAIL_HEADERS_MAX)
                 nc = MAIL_HEADERS_MAX;
             ff_header *nh = realloc(m->headers, nc * sizeof *nh);
-            if (nh != NULL)
-                m->headers = nh;
-            size_t *no = nh != NULL ? realloc(off, nc * sizeof *no) : NULL;
-            if (no == NULL) {
-                st = FF_ENOMEM;
+            if (nh == NULL) {
+                store.oom = true;
                 break;
             }
-            off = no;
+            m->headers = nh;
             cap = nc;
         }
         /* an ASCII name (nearly all) is its own UTF-8 */
@@ -723,39 +694,39 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
             nl = strlen(nm);
         }
         size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX, len;
-        if (!room(&store, &scap, sn, nl + cvl + 2)) {
+        if (!buf_room(&store, nl + cvl + 1)) {
             g_free(nm);
-            st = FF_ENOMEM;
             break;
         }
-        memcpy(store + sn, name, nl);
-        store[sn + nl] = '\0';
+        char *d = store.p + store.n;
+        memcpy(d, name, nl);
+        d[nl] = '\0';
         g_free(nm);
-        if (!plain_value(val, cvl, store + sn + nl + 1, &len)) {
-            char *v = header_value(val, vl, 0, &len);
-            if (!room(&store, &scap, sn, nl + len + 2)) {
-                g_free(v);
-                st = FF_ENOMEM;
-                break;
-            }
-            memcpy(store + sn + nl + 1, v, len + 1);
+        if (!plain_value(val, cvl, d + nl + 1, &len)) {
+            char *v = header_value(val, vl, &len);
+            if (buf_room(&store, nl + len + 1))
+                memcpy(store.p + store.n + nl + 1, v, len + 1);
             g_free(v);
         }
-        off[m->nheaders++] = sn;
-        sn += nl + 1 + len + 1;
+        if (store.oom)
+            break;
+        m->nheaders++;
+        store.n += nl + 1 + len + 1;
     }
-    if (st != FF_OK) {
-        free(store);
-        free(off);
+    if (store.oom) {
+        free(store.p);
         m->nheaders = 0;
-        return st;
+        return FF_ENOMEM;
     }
+    /* the block no longer moves: point into it */
+    const char *p = store.p;
     for (size_t i = 0; i < m->nheaders; i++) {
-        m->headers[i].name = store + off[i];
-        m->headers[i].value = m->headers[i].name + strlen(m->headers[i].name) + 1;
+        m->headers[i].name = (char *)p;
+        p += strlen(p) + 1;
+        m->headers[i].value = (char *)p;
+        p += strlen(p) + 1;
     }
-    free(off);
-    m->hstore = store;
+    m->hstore = store.p;
     return FF_OK;
 }
 
