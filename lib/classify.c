@@ -306,10 +306,9 @@ static ff_class permanence(int code, const char *status, const char *dsn_action,
  * (there is a cause, read it), one that gives none is "undefined". */
 static bool has_words(const char *t)
 {
-    for (; *t; t++)
-        if (!isspace((unsigned char)*t))
-            return true;
-    return false;
+    size_t n = strlen(t);
+    ff_trim(&t, &n);
+    return n > 0;
 }
 
 /* snprintf(dst, size, "%s", src) without the format machinery, which ran up to three
