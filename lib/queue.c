@@ -22,10 +22,7 @@
 
 #include "fivefifty/address.h"
 #include "fivefifty/compose.h"
-#include "fivefifty/dkim.h"
-#include "fivefifty/mx.h"
 #include "fivefifty/policy.h"
-#include "fivefifty/smtp.h"
 #include "fivefifty/suppress.h"
 
 
