@@ -17,11 +17,11 @@
  *   rule is rejected on the cheap conditions (provider, reply code, enhanced status,
  *   command: integer compares on a query parsed once per call) before its pattern runs.
  *   Built-in patterns are compiled, and every pattern JIT-compiled when the platform
- *   supports it, each before its first match
- *   (most patterns never run in a process, and compiling all ~120 at load was a fifth of
- *   decoding the whole test corpus once), and a pattern whose every
- *   match must contain one of a few plain words (rules_lit.c) is not run at all on a text
- *   that holds none of them: most rules that reach their pattern fail it, and this check
+ *   supports it, each before its first match (most patterns never run in a process, and
+ *   compiling all ~120 at load was a fifth of decoding the whole test corpus once), and a
+ *   pattern whose every match must contain one of a few plain words (rules_lit.c) is not
+ *   run at all on a text that holds none of them: most rules that reach their pattern fail
+ *   it, and this check
  *   is one pass over a lower-cased copy of the text, made once per call, that finds every
  *   word of the set at once.
  *
