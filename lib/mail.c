@@ -7,9 +7,10 @@
  *   First step of the "bounce that arrives later" path in DESIGN.md: decode (MIME) ->
  *   records. The structure (fields, parts, transfer encodings) is read in place by mime.c;
  *   GMime 3 is used for what it does best and cheaply: RFC 2047 encoded-words in header
- *   values and charset names for iconv (opened when first needed: mail_gmime.c). (GMime's parser built an object tree per message
- *   and cost more than everything after it: decode ran 1.7x faster without it, with byte
- *   for byte the same records on the shared corpus.) This file copies the top-level
+ *   values and charset names for iconv (opened when first needed: mail_gmime.c). (GMime's
+ *   parser built an object tree per message and cost more than everything after it:
+ *   decode ran 1.7x faster without it, with byte for byte the same records on the shared
+ *   corpus.) This file copies the top-level
  *   headers (unfolded, decoded to UTF-8) and walks the parts once, sorting what it finds
  *   into four buckets:
  *

@@ -21,9 +21,8 @@
  *   compiling all ~120 at load was a fifth of decoding the whole test corpus once), and a
  *   pattern whose every match must contain one of a few plain words (rules_lit.c) is not
  *   run at all on a text that holds none of them: most rules that reach their pattern fail
- *   it, and this check
- *   is one pass over a lower-cased copy of the text, made once per call, that finds every
- *   word of the set at once.
+ *   it, and this check is one pass over a lower-cased copy of the text, made once per
+ *   call, that finds every word of the set at once.
  *
  * DIAGNOSTICS
  *   Every parse error names the input, the line and the reason ("user.rules:12: unknown
