@@ -15,8 +15,7 @@ if [ ! -d "$corpus/emails" ]; then
   echo "bench: no corpus at $corpus, skipping"; exit 0
 fi
 bash scripts/setup.sh
-[ -d build-bench ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
-ninja -C build-bench >/dev/null || exit 1
+bash bench/build.sh || exit 1
 ff=build-bench/src/fivefifty/fivefifty
 out=build-bench/bench; mkdir -p "$out"
 files=("$corpus"/emails/*.eml)

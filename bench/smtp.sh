@@ -20,8 +20,7 @@ n=${MESSAGES:-500}
 rounds=${ROUNDS:-5}
 sessions=${SESSIONS:-4}
 bash scripts/setup.sh >/dev/null
-[ -d build-bench ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
-ninja -C build-bench >/dev/null || exit 1
+bash bench/build.sh || exit 1
 ff=$PWD/build-bench/src/fivefifty/fivefifty
 sink=/usr/sbin/smtp-sink source=/usr/sbin/smtp-source
 if [ ! -x "$sink" ] || [ ! -x "$source" ]; then

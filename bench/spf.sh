@@ -20,8 +20,7 @@ if ! /usr/bin/python3 -c 'import spf, dns.resolver' 2>/dev/null; then
 fi
 if [ -z "${FIVEFIFTY:-}" ]; then
   bash scripts/setup.sh >/dev/null
-  [ -d build-bench ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
-  ninja -C build-bench >/dev/null || exit 1
+  bash bench/build.sh || exit 1
   FIVEFIFTY=$PWD/build-bench/src/fivefifty/fivefifty
 fi
 work=$(mktemp -d /tmp/ff-spfbench.XXXXXX)
