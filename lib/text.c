@@ -6,6 +6,7 @@
 #include "text.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +56,9 @@ const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
     return NULL;
 }
 
-/* One pass that stops at the first differing byte: scanners ask this of every line for
- * many prefixes, and nearly every answer is decided by the first byte. */
-bool ff_startswith_case(const char *s, size_t len, const char *prefix)
+/* One pass that stops at the first differing byte (the inline ff_startswith_case() has
+ * already matched the byte before s). */
+bool ff_startswith_case_rest(const char *s, size_t len, const char *prefix)
 {
     for (size_t i = 0; prefix[i] != '\0'; i++) {
         if (i == len || tolower((unsigned char)s[i]) != tolower((unsigned char)prefix[i]))
@@ -87,15 +88,49 @@ char *ff_strndup_trim(const char *s, size_t len)
     return out;
 }
 
+/* The number of bytes before the first one at or below ' ' among the eight at s (8 when
+ * there is none): white space is all there, and unfolded text is mostly runs without it.
+ * (w - 0x21 in every byte) & ~w sets the high bit of a byte below 0x21; a borrow can set
+ * it in bytes after that one too, never before, so the lowest flag is exact. */
+static size_t run8(const char *s)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t low = (w - ones * 0x21) & ~w & high;
+    return low ? (size_t)__builtin_ctzll(low) / 8 : 8;
+#else
+    size_t k = 0;
+    while (k < 8 && (unsigned char)s[k] > ' ')
+        k++;
+    return k;
+#endif
+}
+
 char *ff_unfold(const char *s, size_t len)
 {
     char *out = malloc(len + 1);
     if (out == NULL)
         return NULL;
-    size_t o = 0;
+    size_t o = 0, i = 0;
     bool space = false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+    /* o + space <= i throughout (a run of white space gives at most one space), so the
+     * eight bytes copied at out + o (+ 1) end within the len + 1 allocated */
+    while (i < len) {
+        if (len - i >= 8) {
+            size_t k = run8(s + i);
+            if (k > 0) {
+                if (space)
+                    out[o++] = ' ';
+                space = false;
+                memcpy(out + o, s + i, 8);
+                o += k;
+                i += k;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)s[i++];
         if (isspace(c)) {
             space = o > 0;
             continue;
