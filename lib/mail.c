@@ -46,7 +46,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,22 +143,6 @@ static char *buf_take(buf *b, size_t *len)
     return p;
 }
 
-/* CRLF and lone CR -> LF, in place; returns the new length. */
-static size_t to_lf(char *s, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\r') {
-            s[o++] = '\n';
-            if (i + 1 < n && s[i + 1] == '\n')
-                i++;
-        } else {
-            s[o++] = s[i];
-        }
-    }
-    return o;
-}
-
 /* Valid UTF-8 without NUL bytes, as every later stage assumes C strings of UTF-8:
  * g_utf8_make_valid() with a length turns invalid bytes and NULs alike into U+FFFD.
  * Returns a g_malloc'd string. */
@@ -177,15 +160,26 @@ static bool is_ascii_compatible(const char *cs)
            g_ascii_strcasecmp(cs, "utf8") == 0;
 }
 
-/* Bytes 0x01-0x7F without ESC (which starts ISO-2022-JP's shifts). */
+/* Bytes 0x01-0x7F without ESC (which starts ISO-2022-JP's shifts). Every text part and
+ * every header name is asked this, so eight bytes are tested at once: a high bit set, a
+ * zero byte, an ESC byte (a zero in w ^ ESC). (x - 1) & ~x has a high bit set in some
+ * byte exactly when some byte of x is zero. */
 static bool plain_ascii(const char *s, size_t n)
 {
-    unsigned char bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bad |= (unsigned char)((c & 0x80) | (c == 0) | (c == 0x1b));
+    const uint64_t ones = 0x0101010101010101u, esc = ones * 0x1b;
+    uint64_t bad = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, e;
+        memcpy(&w, s + i, 8);
+        e = w ^ esc;
+        bad |= w | ((w - ones) & ~w) | ((e - ones) & ~e);
     }
-    return bad == 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad |= (uint64_t)((c & 0x80) | (c == 0 || c == 0x1b ? 0x80 : 0));
+    }
+    return (bad & ones * 0x80) == 0;
 }
 
 /* Whether s[0..n) holds ESC $ B, ISO-2022-JP's shift into JIS X 0208: memchr() finds the
@@ -262,17 +256,21 @@ static void html_to_text(buf *out, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         if (s[i] == '<') {
-            size_t j = i + 1;
-            while (j < n && s[j] != '>')
-                j++;
+            const char *gt = memchr(s + i + 1, '>', n - i - 1);
+            size_t j = gt ? (size_t)(gt - s) : n;
             const char *tag = s + i + 1;
             size_t tl = j - i - 1;
-            if (tag_is(tag, tl, "style") || tag_is(tag, tl, "script")) {
+            /* a tag is one of those below only if it starts as they do: most (<td>, <font>,
+             * <a>) are dropped after one test instead of fourteen */
+            char c0 = tl > 0 ? g_ascii_tolower(tag[0]) : '\0';
+            if (c0 != 's' && c0 != 'b' && c0 != 'p' && c0 != '/') {
+                /* dropped */
+            } else if (tag_is(tag, tl, "style") || tag_is(tag, tl, "script")) {
                 const char *close = tag_is(tag, tl, "style") ? "</style" : "</script";
                 const char *end = ff_memcasemem(s + j, n - j, close);
                 j = end ? (size_t)(end - s) : n;
-                while (j < n && s[j] != '>')
-                    j++;
+                gt = memchr(s + j, '>', n - j);
+                j = gt ? (size_t)(gt - s) : n;
             } else if (tag_is(tag, tl, "br") || tag_is(tag, tl, "/p") ||
                        tag_is(tag, tl, "/div") || tag_is(tag, tl, "/tr") ||
                        tag_is(tag, tl, "p") || tag_is(tag, tl, "/li") ||
@@ -303,10 +301,8 @@ static void html_to_text(buf *out, const char *s, size_t n)
             if (done)
                 continue;
         }
-        size_t j = i;
+        size_t j = i + 1; /* s[i] is text: a '&' that starts no entity is */
         while (j < n && s[j] != '<' && s[j] != '&')
-            j++;
-        if (j == i)
             j++;
         buf_add(out, s + i, j - i);
         i = j;
@@ -466,23 +462,6 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
     }
 }
 
-/* The header block of a returned message given as bytes (message/rfc822 or
- * text/rfc822-headers); when it holds no field, its raw lines up to the first blank line
- * are kept. */
-static void add_orig_bytes(walk *w, const char *s, size_t n)
-{
-    size_t hlen, body, before = w->orig.n;
-    ff_mime_split(s, n, &hlen, &body);
-    add_header_lines(&w->orig, s, hlen);
-    if (w->orig.n == before && hlen > 0) {
-        char *u = to_utf8(s, hlen, NULL);
-        size_t ul = to_lf(u, strlen(u));
-        buf_add(&w->orig, u, ul);
-        g_free(u);
-    }
-    w->have_orig = w->orig.n > 0;
-}
-
 /* Appends text to a bucket, separated from what is there by a line end. */
 static void add_text(buf *b, const char *s, size_t n)
 {
@@ -491,8 +470,8 @@ static void add_text(buf *b, const char *s, size_t n)
     buf_add(b, s, n);
 }
 
-/* buf_add() of s[0..n) with CRLF and lone CR made LF on the way (what to_lf() then
- * buf_add() give, without the intermediate copy). */
+/* buf_add() of s[0..n) with CRLF and lone CR made LF on the way (an LF-converted copy
+ * appended, without the intermediate copy). */
 static void buf_add_lf(buf *b, const char *s, size_t n)
 {
     if (b->oom || b->n >= b->max)
@@ -531,18 +510,35 @@ static void buf_add_lf(buf *b, const char *s, size_t n)
     b->p[o] = '\0';
 }
 
+/* The header block of a returned message given as bytes (message/rfc822 or
+ * text/rfc822-headers); when it holds no field, its raw lines up to the first blank line
+ * are kept. */
+static void add_orig_bytes(walk *w, const char *s, size_t n)
+{
+    size_t hlen, body, before = w->orig.n;
+    ff_mime_split(s, n, &hlen, &body);
+    add_header_lines(&w->orig, s, hlen);
+    if (w->orig.n == before && hlen > 0) {
+        char *u = to_utf8(s, hlen, NULL);
+        buf_add_lf(&w->orig, u, strlen(u));
+        g_free(u);
+    }
+    w->have_orig = w->orig.n > 0;
+}
+
+/* Appends raw[0..n) in `charset` to a bucket as UTF-8 with LF line ends, separated from
+ * what is there by a line end. */
 static void add_converted(buf *b, const char *raw, size_t n, const char *charset)
 {
-    if (n > 0 && is_ascii_compatible(charset) && plain_ascii(raw, n)) {
-        /* most parts: the text is its own UTF-8 (see to_utf8), appended without copies */
-        if (b->n > 0 && b->p[b->n - 1] != '\n')
-            buf_add(b, "\n", 1);
+    /* most parts: the text is its own UTF-8 (see to_utf8), appended without copies */
+    bool plain = n > 0 && is_ascii_compatible(charset) && plain_ascii(raw, n);
+    char *u = plain ? NULL : to_utf8(raw, n, charset);
+    if (b->n > 0 && b->p[b->n - 1] != '\n')
+        buf_add(b, "\n", 1);
+    if (plain)
         buf_add_lf(b, raw, n);
-        return;
-    }
-    char *u = to_utf8(raw, n, charset);
-    size_t ul = to_lf(u, strlen(u));
-    add_text(b, u, ul);
+    else
+        buf_add_lf(b, u, strlen(u));
     g_free(u);
 }
 
@@ -591,41 +587,65 @@ static void walk_leaf(walk *w, const char *h, size_t hn, const char *b, size_t b
             ct && ff_mime_param(ct, ctn, "charset", hp->charset, sizeof hp->charset);
         return;
     }
-    char *d = malloc(bn + 1);
-    if (d == NULL) {
-        w->text.oom = true;
-        return;
+    /* Most parts are sent as they are (7bit, 8bit): everything below reads them by length,
+     * in place. Only base64 and quoted-printable are decoded into a copy. */
+    char *d = NULL;
+    const char *dp = b;
+    size_t dn = bn;
+    if (!ff_mime_identity(enc, en)) {
+        d = malloc(bn + 1);
+        if (d == NULL) {
+            w->text.oom = true;
+            return;
+        }
+        dn = ff_mime_decode(b, bn, enc, en, d);
+        dp = d;
     }
-    size_t dn = ff_mime_decode(b, bn, enc, en, d);
     char cs[PARAM_MAX];
     const char *charset = ct && ff_mime_param(ct, ctn, "charset", cs, sizeof cs) ? cs : NULL;
     if (text) {
-        add_converted(&w->text, d, dn, charset);
+        add_converted(&w->text, dp, dn, charset);
     } else if (dsn) {
-        add_converted(&w->dsn, d, dn, charset);
+        add_converted(&w->dsn, dp, dn, charset);
     } else if (fb) {
-        add_converted(&w->feedback, d, dn, charset);
+        add_converted(&w->feedback, dp, dn, charset);
     } else {
-        add_orig_bytes(w, d, dn);
+        add_orig_bytes(w, dp, dn);
     }
     free(d);
 }
 
-/* One MIME entity (header block and body in s[0..n)): a multipart's parts in turn, a
- * leaf into its bucket. */
-static void walk_entity(walk *w, const char *s, size_t n, int depth)
+/* What an entity's header block says about it: where the block ends and the body starts
+ * (ff_mime_split()), its Content-Type value (ct NULL when there is none) and the
+ * lower-cased type/subtype. */
+typedef struct entity {
+    size_t hlen, body;
+    const char *ct;
+    size_t ctn;
+    char mt[TYPE_MAX];
+} entity;
+
+static void entity_read(const char *s, size_t n, entity *e)
+{
+    ff_mime_split(s, n, &e->hlen, &e->body);
+    e->ct = NULL;
+    e->ctn = 0;
+    if (ff_mime_field(s, e->hlen, "Content-Type", &e->ct, &e->ctn))
+        ff_mime_type(e->ct, e->ctn, e->mt, sizeof e->mt);
+    else
+        memcpy(e->mt, "text/plain", sizeof "text/plain");
+}
+
+static void walk_entity(walk *w, const char *s, size_t n, int depth);
+
+/* One MIME entity in s[0..n), its header block read into `e`: a multipart's parts in
+ * turn, a leaf into its bucket. */
+static void walk_read(walk *w, const char *s, size_t n, const entity *e, int depth)
 {
     if (depth > MAIL_DEPTH_MAX || ++w->parts > MAIL_PARTS_MAX)
         return;
-    size_t hlen, body;
-    ff_mime_split(s, n, &hlen, &body);
-    const char *ct = NULL;
-    size_t ctn = 0;
-    char mt[TYPE_MAX];
-    if (ff_mime_field(s, hlen, "Content-Type", &ct, &ctn))
-        ff_mime_type(ct, ctn, mt, sizeof mt);
-    else
-        snprintf(mt, sizeof mt, "%s", "text/plain");
+    const char *ct = e->ct, *mt = e->mt;
+    size_t ctn = e->ctn, hlen = e->hlen, body = e->body;
     char bd[PARAM_MAX];
     if (strncmp(mt, "multipart/", 10) == 0 && ct &&
         ff_mime_param(ct, ctn, "boundary", bd, sizeof bd) && bd[0]) {
@@ -638,26 +658,44 @@ static void walk_entity(walk *w, const char *s, size_t n, int depth)
     walk_leaf(w, s, hlen, s + body, n - body, mt, ct, ctn);
 }
 
+static void walk_entity(walk *w, const char *s, size_t n, int depth)
+{
+    if (depth > MAIL_DEPTH_MAX || w->parts >= MAIL_PARTS_MAX)
+        return;
+    entity e;
+    entity_read(s, n, &e);
+    walk_read(w, s, n, &e, depth);
+}
+
+/* Appends the NUL-terminated s to line[*o..), which the caller sized for it. */
+static void line_put(char *line, size_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(line + *o, s, n + 1);
+    *o += n;
+}
+
 /* "type/subtype; param=value; ..." with the type lower-cased, for quick prefix tests;
  * only the parameters that say what a report is. */
-static char *content_type_line(const char *h, size_t hn)
+static char *content_type_line(const entity *e)
 {
-    const char *ct = NULL;
-    size_t ctn = 0;
-    char mt[TYPE_MAX];
-    bool have = ff_mime_field(h, hn, "Content-Type", &ct, &ctn);
-    if (have)
-        ff_mime_type(ct, ctn, mt, sizeof mt);
-    else
-        snprintf(mt, sizeof mt, "%s", "text/plain");
+    /* room for the type and both parameters at their longest */
     char line[TYPE_MAX + 2 * (PARAM_MAX + 16)];
-    size_t o = (size_t)snprintf(line, sizeof line, "%s", mt);
+    size_t o = 0;
+    line_put(line, &o, e->mt);
     static const char *const names[] = {"report-type", "charset", NULL};
     char v[PARAM_MAX];
-    for (const char *const *p = names; have && *p; p++)
-        if (ff_mime_param(ct, ctn, *p, v, sizeof v) && o < sizeof line)
-            o += (size_t)snprintf(line + o, sizeof line - o, "; %s=%s", *p, v);
-    char *u = make_utf8(line, strlen(line));
+    for (const char *const *p = names; e->ct && *p; p++) {
+        if (ff_mime_param(e->ct, e->ctn, *p, v, sizeof v)) {
+            line_put(line, &o, "; ");
+            line_put(line, &o, *p);
+            line_put(line, &o, "=");
+            line_put(line, &o, v);
+        }
+    }
+    if (plain_ascii(line, o))
+        return strdup(line);
+    char *u = make_utf8(line, o);
     char *out = strdup(u);
     g_free(u);
     return out;
@@ -777,9 +815,10 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
     if (len == 0)
         return ff_error_set(err, FF_EPARSE, "empty message");
 
-    size_t hlen, body;
-    ff_mime_split(data, len, &hlen, &body);
-    ff_status rc = copy_headers(m, data, hlen);
+    entity top; /* read once for the header copy, the content type and the walk */
+    entity_read(data, len, &top);
+    size_t body = top.body;
+    ff_status rc = copy_headers(m, data, top.hlen);
     if (rc == FF_OK && m->nheaders == 0)
         rc = ff_error_set(err, FF_EPARSE, "no header fields: not a mail message");
     if (rc != FF_OK) {
@@ -788,7 +827,7 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
         ff_mail_free(m);
         return rc;
     }
-    m->content_type = content_type_line(data, hlen);
+    m->content_type = content_type_line(&top);
 
     walk w;
     memset(&w, 0, sizeof w);
@@ -796,7 +835,7 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
     w.dsn.max = MAIL_DSN_MAX;
     w.feedback.max = MAIL_FEEDBACK_MAX;
     w.orig.max = MAIL_ORIG_MAX;
-    walk_entity(&w, data, len, 0);
+    walk_read(&w, data, len, &top, 0);
     bool multipart = m->content_type && strncmp(m->content_type, "multipart/", 10) == 0;
 
     if (w.text.n == 0)

@@ -398,18 +398,37 @@ static size_t qp_decode(const char *s, size_t n, char *out)
     return o;
 }
 
-size_t ff_mime_decode(const char *s, size_t n, const char *enc, size_t elen, char *out)
+enum { ENC_IDENTITY, ENC_BASE64, ENC_QP };
+
+static int encoding(const char *enc, size_t elen)
 {
     while (elen && sp(*enc))
         enc++, elen--;
     while (elen && sp(enc[elen - 1]))
         elen--;
-    size_t o;
     if (elen == 6 && strncasecmp(enc, "base64", 6) == 0)
+        return ENC_BASE64;
+    if (elen == 16 && strncasecmp(enc, "quoted-printable", 16) == 0)
+        return ENC_QP;
+    return ENC_IDENTITY;
+}
+
+bool ff_mime_identity(const char *encoding_value, size_t elen)
+{
+    return encoding(encoding_value, elen) == ENC_IDENTITY;
+}
+
+size_t ff_mime_decode(const char *s, size_t n, const char *enc, size_t elen, char *out)
+{
+    size_t o;
+    switch (encoding(enc, elen)) {
+    case ENC_BASE64:
         o = b64_decode(s, n, out);
-    else if (elen == 16 && strncasecmp(enc, "quoted-printable", 16) == 0)
+        break;
+    case ENC_QP:
         o = qp_decode(s, n, out);
-    else {
+        break;
+    default:
         memcpy(out, s, n);
         o = n;
     }

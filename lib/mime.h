@@ -55,4 +55,9 @@ bool ff_mime_part_next(const char *b, size_t bn, const char *boundary, size_t *p
  * as written. */
 size_t ff_mime_decode(const char *s, size_t n, const char *encoding, size_t elen, char *out);
 
+/* ff_mime_identity() says whether ff_mime_decode() would copy the bytes as they are for
+ * this Content-Transfer-Encoding value (7bit, 8bit, binary, none, unknown): the caller
+ * can then read them in place. */
+bool ff_mime_identity(const char *encoding, size_t elen);
+
 #endif
