@@ -19,10 +19,10 @@
  *   Built-in patterns are compiled, and every pattern JIT-compiled when the platform
  *   supports it, each before its first match (most patterns never run in a process, and
  *   compiling all ~120 at load was a fifth of decoding the whole test corpus once), and a
- *   pattern whose every match must contain one of a few plain words (rules_lit.c) is not
- *   run at all on a text that holds none of them: most rules that reach their pattern fail
- *   it, and this check is one pass over a lower-cased copy of the text, made once per
- *   call, that finds every word of the set at once.
+ *   pattern whose every match must contain certain plain words (rules_lit.c) is not run at
+ *   all on a text that lacks them: most rules that reach their pattern fail it, and this
+ *   check is one pass over a lower-cased copy of the text, made once per call, that finds
+ *   every word of the set at once and from them the patterns that may match.
  *
  * DIAGNOSTICS
  *   Every parse error names the input, the line and the reason ("user.rules:12: unknown
@@ -899,7 +899,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
         if (r->has_text && r->lits.n > 0) {
             if (pre == PRE_UNKNOWN) {
                 pre = PRE_OFF;
-                size_t nw = ff_litindex_count(rules->ix);
+                size_t nw = ff_litindex_size(rules->ix);
                 if (rules->ix != NULL && ff_lits_text_ok(text, tlen)) {
                     lower = tlen <= sizeof small ? small : malloc(tlen);
                     seen = nw <= sizeof seen_small ? seen_small : malloc(nw);
@@ -910,7 +910,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
                     }
                 }
             }
-            if (pre == PRE_ON && !ff_lits_any(&r->lits, seen))
+            if (pre == PRE_ON && !ff_litindex_may(rules->ix, &r->lits, seen))
                 continue;
         }
         if (r->has_text) {

@@ -2,8 +2,10 @@
  *
  * SYNOPSIS
  *   ff_lits_extract(pattern, &lits);          once, when the rule is loaded
+ *   ff_litindex_add(ix, &lits);               once per rule set, numbering every word
  *   ff_lits_lower(text, len, lower);          once per classified text
- *   ff_lits_any(&lits, lower, len);           per rule: false = the pattern cannot match
+ *   ff_litindex_scan(ix, lower, len, seen);   once per classified text
+ *   ff_litindex_may(ix, &lits, seen);         per rule: false = the pattern cannot match
  *
  * DESCRIPTION
  *   Sits under rules.c's matcher (see rules_lit.h for why). The pattern is read the way
@@ -14,6 +16,12 @@
  *   into it), so a group holding a required word loses that word, never invents one.
  *   Non-ASCII characters end a run too: caseless UTF matching folds them in ways a byte
  *   search cannot follow.
+ *
+ *   A branch keeps up to MAX_AND of its runs and required groups, all of which a match
+ *   holds: "(user|mailbox) (does not|doesn't) exist" needs a word of each of its three
+ *   sets, where one set alone let most bounces through (nearly all name a user or a
+ *   mailbox). The scan finds the words a text holds, then looks only at the branches
+ *   those words open, so a rule whose words are absent costs nothing per text.
  *
  * DIAGNOSTICS
  *   None: a pattern this reader does not follow simply gets no literals.
@@ -117,12 +125,21 @@ static size_t skip_group(const char *pat, size_t i)
 #define MAX_LIT 48
 #define MAX_SET 96
 #define MAX_DEPTH 8
+#define MAX_AND 4     /* sets kept per top-level branch: the rarest few narrow enough */
+#define MAX_WORDS 512 /* words kept per pattern, all branches together */
 
 typedef struct lset {
     size_t n; /* 0: nothing known */
     size_t len[MAX_SET];
     char s[MAX_SET][MAX_LIT];
 } lset;
+
+/* The sets one branch requires together, best first: a match of the branch contains a
+ * word of each. */
+typedef struct conj {
+    size_t n;
+    lset s[MAX_AND];
+} conj;
 
 static size_t shortest(const lset *a)
 {
@@ -149,28 +166,49 @@ static bool better(size_t m, size_t n, size_t mb, size_t nb)
     return m > mb;
 }
 
+/* Add set `a` to the branch's requirements, kept in order best first; the worst drops
+ * out when there are more than MAX_AND (dropping a requirement only weakens the filter).
+ * A set holding a word shorter than FF_LITS_MIN is no use: such words are everywhere. */
+static void require(conj *c, const lset *a)
+{
+    size_t m = shortest(a);
+    if (a->n == 0 || m < FF_LITS_MIN)
+        return;
+    size_t at = c->n;
+    while (at > 0 && better(m, a->n, shortest(&c->s[at - 1]), c->s[at - 1].n))
+        at--;
+    if (at == MAX_AND)
+        return;
+    size_t last = c->n < MAX_AND ? c->n : MAX_AND - 1;
+    for (size_t k = last; k > at; k--)
+        c->s[k] = c->s[k - 1];
+    c->s[at] = *a;
+    if (c->n < MAX_AND)
+        c->n++;
+}
+
 static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out);
 
-/* One branch from pat[*pos]: the best set of required words in it into *best (n = 0 when
+/* One branch from pat[*pos]: the sets of required words in it into *req (n = 0 when
  * none). Leaves *pos on the '|', ')' or NUL that ends the branch. Returns false when the
  * pattern cannot be followed. */
-static bool parse_seq(const char *pat, size_t *pos, int depth, lset *best)
+static bool parse_seq(const char *pat, size_t *pos, int depth, conj *req)
 {
-    char cur[MAX_LIT];
-    size_t clen = 0, i = *pos;
+    size_t i = *pos;
     bool ok = true;
-    lset *grp = malloc(sizeof *grp);
-    if (grp == NULL)
+    lset *run = malloc(sizeof *run), *grp = malloc(sizeof *grp);
+    if (run == NULL || grp == NULL) {
+        free(run);
+        free(grp);
         return false;
-    best->n = 0;
+    }
+    req->n = 0;
+    run->n = 1;
+    run->len[0] = 0;
 #define END_RUN()                                                                          \
     do {                                                                                   \
-        if (clen > 0 && better(clen, 1, shortest(best), best->n)) {                         \
-            best->n = 1;                                                                   \
-            best->len[0] = clen;                                                           \
-            memcpy(best->s[0], cur, clen);                                                 \
-        }                                                                                  \
-        clen = 0;                                                                          \
+        require(req, run);                                                                 \
+        run->len[0] = 0;                                                                   \
     } while (0)
 
     for (;;) {
@@ -224,9 +262,8 @@ static bool parse_seq(const char *pat, size_t *pos, int depth, lset *best)
             }
             i++;
             char q = pat[i];
-            if (q != '?' && q != '*' && q != '{' &&
-                better(shortest(grp), grp->n, shortest(best), best->n))
-                *best = *grp;
+            if (q != '?' && q != '*' && q != '{')
+                require(req, grp);
             continue;
         } else if (c == '{') {
             /* a quantifier after a group or class: skip its bounds, they are no text */
@@ -252,25 +289,26 @@ static bool parse_seq(const char *pat, size_t *pos, int depth, lset *best)
             END_RUN(); /* optional (or bounds this reader does not weigh): not required */
             continue;
         }
-        if (clen == MAX_LIT)
+        if (run->len[0] == MAX_LIT)
             END_RUN();
-        cur[clen++] = lower(lit);
+        run->s[0][run->len[0]++] = lower(lit);
         if (q == '+')
             END_RUN(); /* required once, but what follows need not be adjacent */
     }
     if (ok)
         END_RUN();
 #undef END_RUN
+    free(run);
     free(grp);
     *pos = i;
     return ok;
 }
 
-/* Branches from pat[*pos] up to the ')' or NUL that ends them: the union of each branch's
- * best set into *out (n = 0 when a branch has none or the union is too large). */
+/* The branches of a group from pat[*pos] up to the ')' that ends them: the union of each
+ * branch's best set into *out (n = 0 when a branch has none or the union is too large). */
 static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out)
 {
-    lset *b = malloc(sizeof *b);
+    conj *b = malloc(sizeof *b);
     if (b == NULL)
         return false;
     bool known = true;
@@ -280,12 +318,12 @@ static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out)
             free(b);
             return false;
         }
-        if (b->n == 0 || out->n + b->n > MAX_SET)
+        if (b->n == 0 || out->n + b->s[0].n > MAX_SET)
             known = false;
         if (known) {
-            memcpy(out->len + out->n, b->len, b->n * sizeof b->len[0]);
-            memcpy(out->s + out->n, b->s, b->n * sizeof b->s[0]);
-            out->n += b->n;
+            memcpy(out->len + out->n, b->s[0].len, b->s[0].n * sizeof b->s[0].len[0]);
+            memcpy(out->s + out->n, b->s[0].s, b->s[0].n * sizeof b->s[0].s[0]);
+            out->n += b->s[0].n;
         }
         if (pat[*pos] != '|')
             break;
@@ -306,10 +344,38 @@ void ff_lits_clear(ff_lits *l)
     free(l->v);
     free(l->len);
     free(l->id);
-    l->v = NULL;
-    l->len = NULL;
-    l->id = NULL;
-    l->n = 0;
+    free(l->shape);
+    *l = (ff_lits){0};
+}
+
+/* The words a branch's requirements hold. */
+static size_t words_of(const conj *c)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < c->n; k++)
+        w += c->s[k].n;
+    return w;
+}
+
+/* Append the words of one top-level branch's requirements to `l` (its arrays hold room
+ * for MAX_WORDS words and as many shape entries). */
+static bool add_branch(ff_lits *l, const conj *c)
+{
+    l->shape[l->nshape++] = (unsigned)c->n;
+    l->shape[l->nshape++] = (unsigned)words_of(c);
+    for (size_t k = 0; k < c->n; k++) {
+        l->shape[l->nshape++] = (unsigned)c->s[k].n;
+        for (size_t i = 0; i < c->s[k].n; i++) {
+            size_t n = c->s[k].len[i];
+            if ((l->v[l->n] = malloc(n + 1)) == NULL)
+                return false;
+            memcpy(l->v[l->n], c->s[k].s[i], n);
+            l->v[l->n][n] = '\0';
+            l->len[l->n++] = n;
+        }
+    }
+    l->nbranch++;
+    return true;
 }
 
 ff_status ff_lits_extract(const char *pat, ff_lits *out)
@@ -317,37 +383,39 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     *out = (ff_lits){0};
     if (pat == NULL)
         return FF_OK;
-    lset *set = malloc(sizeof *set);
-    if (set == NULL)
-        return FF_ENOMEM;
-    size_t pos = 0;
-    if (!parse_alt(pat, &pos, 0, set) || pat[pos] != '\0')
-        set->n = 0;
-    for (size_t i = 0; i < set->n; i++) {
-        if (set->len[i] < FF_LITS_MIN)
-            set->n = 0;
-    }
+    /* the top-level branches one by one: each keeps all its requirements (a group of
+     * alternatives inside keeps only its union, see parse_alt) */
+    conj *b = malloc(sizeof *b);
     ff_lits l = {0};
-    if (set->n > 0) {
-        l.v = calloc(set->n, sizeof *l.v);
-        l.len = calloc(set->n, sizeof *l.len);
-        l.id = calloc(set->n, sizeof *l.id);
-        if (l.v == NULL || l.len == NULL || l.id == NULL)
-            goto nomem;
-        for (size_t i = 0; i < set->n; i++) {
-            if ((l.v[i] = malloc(set->len[i] + 1)) == NULL)
-                goto nomem;
-            l.n = i + 1;
-            memcpy(l.v[i], set->s[i], set->len[i]);
-            l.v[i][set->len[i]] = '\0';
-            l.len[i] = set->len[i];
+    l.v = malloc(MAX_WORDS * sizeof *l.v);
+    l.len = malloc(MAX_WORDS * sizeof *l.len);
+    l.id = malloc(MAX_WORDS * sizeof *l.id);
+    l.shape = malloc(2 * MAX_WORDS * sizeof *l.shape);
+    if (b == NULL || l.v == NULL || l.len == NULL || l.id == NULL || l.shape == NULL)
+        goto nomem;
+    size_t pos = 0;
+    bool known = true;
+    for (;;) {
+        if (!parse_seq(pat, &pos, 0, b) || b->n == 0 ||
+            l.n + words_of(b) > MAX_WORDS || l.nshape + 2 + b->n > 2 * MAX_WORDS) {
+            known = false;
+            break;
         }
+        if (!add_branch(&l, b))
+            goto nomem;
+        if (pat[pos] != '|')
+            break;
+        pos++;
     }
-    free(set);
+    if (!known || pat[pos] != '\0') {
+        ff_lits_clear(&l);
+        l = (ff_lits){0};
+    }
+    free(b);
     *out = l;
     return FF_OK;
 nomem:
-    free(set);
+    free(b);
     ff_lits_clear(&l);
     return FF_ENOMEM;
 }
@@ -376,21 +444,51 @@ void ff_lits_lower(const char *text, size_t len, char *dst)
 
 /* ---- the index: words chained by their first three bytes ---- */
 
-#define BUCKETS 4096 /* a power of two; about four times the words of the built-in rules */
+#define BUCKETS 4096 /* 1 << 12 (see bucket()): about four times the built-in rules' words */
+
+/* A branch that a word opens: the word is in the branch's first set, so a text holding it
+ * may match that branch, and only then are the branch's other sets looked at. */
+typedef struct posting {
+    unsigned next;       /* the word's next posting, plus one; 0 ends the list */
+    unsigned pat;        /* the pattern's number (ff_lits.num) */
+    const unsigned *sh;  /* the branch's shape and word numbers, borrowed from its ff_lits */
+    const unsigned *ids;
+} posting;
+
+/* A word of the index. Its first four bytes (three for a three-byte word) are kept as one
+ * number, so a position of the text is compared with a word in one step and memcmp() runs
+ * only for the rest of a word whose start is there. */
+typedef struct iword {
+    uint32_t key, mask; /* the first bytes, little end first; mask covers those present */
+    unsigned next;      /* next word in the same bucket, plus one; 0 ends the chain */
+    unsigned opens;     /* the word's first posting, plus one; 0 = none */
+    size_t len;
+    const char *s;      /* borrowed from the rules' ff_lits */
+} iword;
 
 struct ff_litindex {
-    const char **word; /* borrowed from the rules' ff_lits */
-    size_t *len;
-    unsigned *next;    /* next word in the same bucket, plus one; 0 ends the chain */
+    iword *w;
     size_t n, cap;
+    posting *post;
+    size_t npost, postcap;
+    size_t npats;
     unsigned head[BUCKETS]; /* first word of each bucket, plus one */
 };
 
-static unsigned bucket(const char *s)
+/* The first four bytes at s (n of them present, at least three) as one number; the
+ * bucket is a hash of the first three only, which every word has. */
+static uint32_t key_at(const char *s, size_t n)
 {
-    unsigned h = (unsigned char)s[0] * 0x9E37u ^ (unsigned char)s[1] * 0x85EBu ^
-                 (unsigned char)s[2] * 0xC2B3u;
-    return (h ^ (h >> 12)) & (BUCKETS - 1);
+    uint32_t k = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
+                 (uint32_t)(unsigned char)s[2] << 16;
+    if (n > 3)
+        k |= (uint32_t)(unsigned char)s[3] << 24;
+    return k;
+}
+
+static unsigned bucket(uint32_t key)
+{
+    return ((key & 0xFFFFFFu) * 0x9E3779B1u) >> (32 - 12);
 }
 
 ff_litindex *ff_litindex_new(void)
@@ -402,9 +500,8 @@ void ff_litindex_free(ff_litindex *ix)
 {
     if (ix == NULL)
         return;
-    free(ix->word);
-    free(ix->len);
-    free(ix->next);
+    free(ix->w);
+    free(ix->post);
     free(ix);
 }
 
@@ -413,63 +510,149 @@ size_t ff_litindex_count(const ff_litindex *ix)
     return ix != NULL ? ix->n : 0;
 }
 
+size_t ff_litindex_size(const ff_litindex *ix)
+{
+    return ix != NULL ? ix->n + ix->npats : 0;
+}
+
+/* The number of word `w` (wl bytes, at least FF_LITS_MIN), added to the index when new. */
+static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned *out)
+{
+    uint32_t key = key_at(w, wl);
+    unsigned b = bucket(key), id = ix->head[b];
+    while (id != 0 && !(ix->w[id - 1].len == wl && memcmp(ix->w[id - 1].s, w, wl) == 0))
+        id = ix->w[id - 1].next;
+    if (id != 0) {
+        *out = id - 1;
+        return FF_OK;
+    }
+    if (ix->n == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 256;
+        iword *nw = realloc(ix->w, cap * sizeof *nw);
+        if (nw == NULL)
+            return FF_ENOMEM;
+        ix->w = nw;
+        ix->cap = cap;
+    }
+    ix->w[ix->n] = (iword){.key = key, .mask = wl > 3 ? 0xFFFFFFFFu : 0xFFFFFFu,
+                           .next = ix->head[b], .len = wl, .s = w};
+    ix->head[b] = (unsigned)ix->n + 1;
+    *out = (unsigned)ix->n;
+    ix->n++;
+    return FF_OK;
+}
+
 ff_status ff_litindex_add(ff_litindex *ix, ff_lits *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        unsigned b = bucket(l->v[i]), id = ix->head[b];
-        while (id != 0 && !(ix->len[id - 1] == l->len[i] &&
-                            memcmp(ix->word[id - 1], l->v[i], l->len[i]) == 0))
-            id = ix->next[id - 1];
-        if (id != 0) {
-            l->id[i] = id - 1;
-            continue;
+        if (number_word(ix, l->v[i], l->len[i], &l->id[i]) != FF_OK)
+            return FF_ENOMEM;
+    }
+    if (l->n == 0)
+        return FF_OK;
+    l->num = (unsigned)ix->npats++;
+    const unsigned *sh = l->shape, *id = l->id;
+    for (size_t b = 0; b < l->nbranch; b++) {
+        for (unsigned j = 0; j < sh[2]; j++) { /* the words of the first set */
+            if (ix->npost == ix->postcap) {
+                size_t cap = ix->postcap ? ix->postcap * 2 : 512;
+                posting *np = realloc(ix->post, cap * sizeof *np);
+                if (np == NULL)
+                    return FF_ENOMEM;
+                ix->post = np;
+                ix->postcap = cap;
+            }
+            unsigned w = id[j];
+            ix->post[ix->npost] = (posting){ix->w[w].opens, l->num, sh, id};
+            ix->w[w].opens = (unsigned)++ix->npost;
         }
-        if (ix->n == ix->cap) {
-            size_t cap = ix->cap ? ix->cap * 2 : 256;
-            const char **w = realloc(ix->word, cap * sizeof *w);
-            if (w == NULL)
-                return FF_ENOMEM;
-            ix->word = w;
-            size_t *ln = realloc(ix->len, cap * sizeof *ln);
-            if (ln == NULL)
-                return FF_ENOMEM;
-            ix->len = ln;
-            unsigned *nx = realloc(ix->next, cap * sizeof *nx);
-            if (nx == NULL)
-                return FF_ENOMEM;
-            ix->next = nx;
-            ix->cap = cap;
-        }
-        ix->word[ix->n] = l->v[i];
-        ix->len[ix->n] = l->len[i];
-        ix->next[ix->n] = ix->head[b];
-        ix->head[b] = (unsigned)ix->n + 1;
-        l->id[i] = (unsigned)ix->n;
-        ix->n++;
+        id += sh[1];
+        sh += 2 + sh[0];
     }
     return FF_OK;
 }
 
+/* Whether every set of the branch (shape `sh`, word numbers `ids`) has a word seen. */
+static bool branch_ok(const unsigned *sh, const unsigned *ids, const unsigned char *seen)
+{
+    for (unsigned k = 0; k < sh[0]; k++) {
+        unsigned nw = sh[2 + k], j = 0;
+        while (j < nw && !seen[ids[j]])
+            j++;
+        if (j == nw)
+            return false;
+        ids += nw;
+    }
+    return true;
+}
+
+/* Mark the patterns that a branch opened by `word` (seen) lets match. */
+static void open_branches(const ff_litindex *ix, unsigned word, unsigned char *seen)
+{
+    unsigned char *may = seen + ix->n;
+    for (unsigned p = ix->w[word].opens; p != 0; p = ix->post[p - 1].next) {
+        const posting *po = &ix->post[p - 1];
+        if (!may[po->pat] && branch_ok(po->sh, po->ids, seen))
+            may[po->pat] = 1;
+    }
+}
+
+#define FOUND_MAX 256 /* words found in one text that are remembered; past it, all are read */
+
 void ff_litindex_scan(const ff_litindex *ix, const char *lower_text, size_t len,
                       unsigned char *seen)
 {
-    memset(seen, 0, ix->n);
+    unsigned found[FOUND_MAX];
+    size_t nfound = 0;
+    memset(seen, 0, ix->n + ix->npats);
     for (size_t pos = 0; pos + FF_LITS_MIN <= len; pos++) {
-        for (unsigned id = ix->head[bucket(lower_text + pos)]; id != 0; id = ix->next[id - 1]) {
-            size_t wl = ix->len[id - 1];
-            if (wl <= len - pos && memcmp(lower_text + pos, ix->word[id - 1], wl) == 0)
-                seen[id - 1] = 1;
+        uint32_t key = key_at(lower_text + pos, len - pos);
+        for (unsigned id = ix->head[bucket(key)]; id != 0; id = ix->w[id - 1].next) {
+            const iword *w = &ix->w[id - 1];
+            if ((key & w->mask) != w->key || seen[id - 1] || w->len > len - pos)
+                continue;
+            /* the rest of the word by hand: it nearly always differs within a byte or
+             * two, where a call to memcmp() costs more than the compare */
+            const char *t = lower_text + pos;
+            size_t k = 4;
+            while (k < w->len && t[k] == w->s[k])
+                k++;
+            if (k < w->len)
+                continue;
+            seen[id - 1] = 1;
+            if (nfound < FOUND_MAX)
+                found[nfound] = id - 1;
+            nfound++;
         }
     }
+    /* then the branches each word found opens: a pattern may match when one of them has
+     * all its sets in the text */
+    if (nfound <= FOUND_MAX) {
+        for (size_t k = 0; k < nfound; k++)
+            open_branches(ix, found[k], seen);
+    } else {
+        for (unsigned w = 0; w < ix->n; w++) {
+            if (seen[w])
+                open_branches(ix, w, seen);
+        }
+    }
+}
+
+bool ff_litindex_may(const ff_litindex *ix, const ff_lits *l, const unsigned char *seen)
+{
+    return l->n == 0 || seen[ix->n + l->num] != 0;
 }
 
 bool ff_lits_any(const ff_lits *l, const unsigned char *seen)
 {
     if (l->n == 0)
         return true;
-    for (size_t i = 0; i < l->n; i++) {
-        if (seen[l->id[i]])
+    const unsigned *sh = l->shape, *id = l->id;
+    for (size_t b = 0; b < l->nbranch; b++) {
+        if (branch_ok(sh, id, seen))
             return true;
+        id += sh[1];
+        sh += 2 + sh[0];
     }
     return false;
 }

@@ -2,9 +2,9 @@
  *
  * Most rules that pass the cheap conditions (provider, code, status, command) still fail on
  * their text, and running the JIT-compiled pattern was the largest single cost of
- * classifying a bounce. A pattern that is an alternation of branches, each holding a run of
+ * classifying a bounce. A pattern that is an alternation of branches, each holding runs of
  * plain ASCII characters that every match of that branch must contain, cannot match a text
- * that holds none of those runs, so ff_lits_any() answers "no" without PCRE2.
+ * that lacks a run of every branch, so ff_lits_any() answers "no" without PCRE2.
  *
  * The extraction is conservative: anything it does not fully understand (inline options,
  * \Q...\E, numeric escapes, verbs) yields no literals, and the pattern then always runs.
@@ -19,12 +19,18 @@
 
 #include "fivefifty/error.h"
 
-/* The literals of one pattern: n lower-case words, at least one in every match. */
+/* The literals of one pattern: for each top-level branch, a few sets of lower-case words
+ * that every match of the branch contains one word of each. The words of all branches
+ * and sets lie in one array, in order; `shape` gives, per branch, its number of sets, its
+ * number of words, then each set's number of words (so a failed branch is skipped whole). */
 typedef struct ff_lits {
     char **v;
     size_t *len;
     unsigned *id; /* each word's number in the set's ff_litindex */
-    size_t n;     /* 0: no prefilter, the pattern must always run */
+    size_t n;     /* words; 0: no prefilter, the pattern must always run */
+    unsigned *shape;
+    size_t nshape, nbranch;
+    unsigned num; /* the pattern's number in the ff_litindex */
 } ff_lits;
 
 /* All words of a rule set, numbered once (many rules share words), so one pass over a
@@ -56,19 +62,28 @@ void ff_lits_lower(const char *text, size_t len, char *dst);
 ff_litindex *ff_litindex_new(void);
 void ff_litindex_free(ff_litindex *ix);
 
-/* ff_litindex_add() numbers the words of `l` (setting l->id). FF_OK or FF_ENOMEM. */
+/* ff_litindex_add() numbers the words of `l` and `l` itself (setting l->id and l->num).
+ * The index borrows l's arrays as well as its words. FF_OK or FF_ENOMEM. */
 ff_status ff_litindex_add(ff_litindex *ix, ff_lits *l);
 
-/* ff_litindex_count() is the number of distinct words: the size of a `seen` array. */
+/* ff_litindex_count() is the number of distinct words; ff_litindex_size() the size of a
+ * `seen` array: a byte per word, then one per pattern added. */
 size_t ff_litindex_count(const ff_litindex *ix);
+size_t ff_litindex_size(const ff_litindex *ix);
 
 /* ff_litindex_scan() sets seen[id] to 1 for every word `lower` (len bytes, passed through
- * ff_lits_lower()) contains and to 0 for the others. `seen` is the caller's. */
+ * ff_lits_lower()) contains and to 0 for the others, then the byte of every pattern that
+ * ff_lits_any() would let through. `seen` (ff_litindex_size() bytes) is the caller's. The
+ * cost is one pass over the text plus the branches of the words found: patterns whose words
+ * are absent cost nothing, where asking ff_lits_any() of each would read all their words. */
 void ff_litindex_scan(const ff_litindex *ix, const char *lower, size_t len,
                       unsigned char *seen);
 
-/* ff_lits_any() says whether the text scanned into `seen` contains one of l's words, or
- * l has none (no prefilter: the pattern must run). */
+/* ff_litindex_may() is ff_lits_any() for a pattern of the index, from a scan's `seen`. */
+bool ff_litindex_may(const ff_litindex *ix, const ff_lits *l, const unsigned char *seen);
+
+/* ff_lits_any() says whether the text scanned into `seen` may match: some branch has a
+ * word of each of its sets in it, or l has no words (no prefilter: the pattern must run). */
 bool ff_lits_any(const ff_lits *l, const unsigned char *seen);
 
 #endif
