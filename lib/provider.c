@@ -140,9 +140,21 @@ static const marker markers[] = {
     M("barracuda", "barracuda", false),
 };
 
+/* The bytes of a host name, ASCII only (IDNs travel as xn-- labels): 1 for a label's,
+ * 2 for the dot. One load per byte, where isalnum() and three compares cost several. */
+static const uint8_t hostch[256] = {
+    ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['-'] = 1, ['_'] = 1, ['.'] = 2,
+};
+
 static bool dchar(unsigned char c)
 {
-    return isalnum(c) || c == '-' || c == '_';
+    return hostch[c] == 1;
+}
+
+/* ASCII by hand: tolower() is a call and a locale table per byte. */
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
 /* A host-name-like token of the text: a run of letters, digits, '-', '_' and '.'. */
@@ -164,15 +176,13 @@ static size_t tokens_of(const char *s, size_t n, bool hosts_only, token *t, size
             continue;
         }
         size_t st = i;
-        bool dot = false;
-        while (i < n && (dchar((unsigned char)s[i]) || s[i] == '.')) {
-            dot |= s[i] == '.';
-            i++;
-        }
+        unsigned kinds = 0; /* hostch[] bits of the token's bytes: 2 = it has a dot */
+        while (i < n && hostch[(unsigned char)s[i]] != 0)
+            kinds |= hostch[(unsigned char)s[i++]];
         size_t e = i;
         while (e > st && s[e - 1] == '.') /* "mx.google.com." is fully qualified */
             e--;
-        if (!dot || (hosts_only && st > 0 && s[st - 1] == '@'))
+        if (!(kinds & 2) || (hosts_only && st > 0 && s[st - 1] == '@'))
             continue;
         t[nt].s = s + st;
         t[nt].n = e - st;
@@ -193,7 +203,7 @@ static pthread_once_t dom_once = PTHREAD_ONCE_INIT;
  * hashes each of its label-boundary suffixes in turn. */
 static unsigned hash_step(unsigned h, unsigned char c)
 {
-    return h * 31u + (unsigned)tolower(c);
+    return h * 31u + lower(c);
 }
 
 static void dom_build(void)
@@ -256,31 +266,49 @@ static const char *by_domain(const char *s, size_t n, bool hosts_only)
     return best >= 0 ? domains[best].provider : NULL;
 }
 
-/* For each byte, the markers that can start with it (bit i = markers[i], either case), so
- * most positions of a text cost one load and the others try only their own markers, still
- * in table order. Built once; read-only afterwards, so threads share it. */
-static uint16_t starts[256];
+/* For each byte, the markers that can start with it (bit i = markers[i], either case), and
+ * those whose second byte it is: most positions of a text fail the pair at once (the
+ * first bytes alone are common letters), and the others try only their own markers,
+ * still in table order. Built once; read-only afterwards, so threads share it. */
+static uint16_t starts[256], seconds[256];
 static pthread_once_t starts_once = PTHREAD_ONCE_INIT;
 
 static void starts_build(void)
 {
     _Static_assert(sizeof markers / sizeof markers[0] <= 16, "starts[] holds 16 markers");
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
-        unsigned char c = (unsigned char)markers[i].s[0];
-        starts[c] |= (uint16_t)(1u << i);
-        starts[toupper(c)] |= (uint16_t)(1u << i);
+        assert(markers[i].len >= 2);
+        for (int k = 0; k < 2; k++) {
+            uint16_t *t = k == 0 ? starts : seconds;
+            unsigned char c = (unsigned char)markers[i].s[k];
+            t[c] |= (uint16_t)(1u << i);
+            t[toupper(c)] |= (uint16_t)(1u << i);
+        }
     }
+}
+
+/* Whether s (n bytes, any case) starts with the lower-case marker m (ml bytes). */
+static bool starts_with(const char *s, size_t n, const char *m, size_t ml)
+{
+    if (ml > n)
+        return false;
+    for (size_t k = 0; k < ml; k++) {
+        if (lower((unsigned char)s[k]) != (unsigned char)m[k])
+            return false;
+    }
+    return true;
 }
 
 static const char *by_marker(const char *s, size_t n)
 {
     pthread_once(&starts_once, starts_build);
-    for (size_t j = 0; j < n; j++) {
-        for (unsigned set = starts[(unsigned char)s[j]]; set != 0; set &= set - 1) {
+    for (size_t j = 0; j + 1 < n; j++) {
+        unsigned set = starts[(unsigned char)s[j]] & seconds[(unsigned char)s[j + 1]];
+        for (; set != 0; set &= set - 1) {
             size_t i = (size_t)__builtin_ctz(set);
             const char *m = markers[i].s;
             size_t ml = markers[i].len;
-            if (j + ml > n || strncasecmp(s + j, m, ml) != 0)
+            if (!starts_with(s + j, n - j, m, ml))
                 continue;
             if (markers[i].then_digit && (j + ml >= n || !isdigit((unsigned char)s[j + ml])))
                 continue;
