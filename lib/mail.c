@@ -50,6 +50,9 @@
 #include <string.h>
 
 #include <glib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #if !GLIB_CHECK_VERSION(2, 46, 0)
 #error "copy_headers() hands g_malloc()ed strings to free(): needs GLib 2.46 or later"
@@ -327,17 +330,42 @@ typedef struct walk {
     size_t nhp, caphp;
 } walk;
 
-/* Whether the 8 bytes at s are all 0x20-0x7E (word-at-a-time tests: a byte below 0x20,
- * a byte at or above 0x7F). */
-static bool printable8(const char *s)
+/* How many of the PRINTABLE_SPAN bytes at s, from the first, are 0x20-0x7E (PRINTABLE_SPAN
+ * when all are). With SSE2 (every x86-64) sixteen bytes are compared at once; on other
+ * little-endian machines eight, as one word: (w - 0x20 in every byte) & ~w flags a byte
+ * below 0x20 and (w + 1) | w one at or above 0x7F, exactly for the lowest such byte
+ * (borrows and carries only go up), which is all the count needs. */
+#if defined(__SSE2__)
+#define PRINTABLE_SPAN 16
+static size_t printable_run(const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    /* signed: bytes 0x80-0xFF are negative, below 0x20 too */
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+    unsigned mask = (unsigned)_mm_movemask_epi8(bad);
+    return mask ? (size_t)__builtin_ctz(mask) : PRINTABLE_SPAN;
+}
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PRINTABLE_SPAN 8
+static size_t printable_run(const char *s)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     uint64_t w;
     memcpy(&w, s, 8);
-    uint64_t below = (w - ones * 0x20) & ~w & high;      /* some byte < 0x20 */
-    uint64_t above = (w + ones * (0x80 - 0x7F)) | w;      /* >= 0x7F sets the high bit */
-    return ((below | (above & high)) == 0);
+    uint64_t bad = (((w - ones * 0x20) & ~w) | ((w + ones) | w)) & high;
+    return bad ? (size_t)__builtin_ctzll(bad) / 8 : PRINTABLE_SPAN;
 }
+#else
+#define PRINTABLE_SPAN 8
+static size_t printable_run(const char *s)
+{
+    size_t k = 0;
+    while (k < PRINTABLE_SPAN && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7F)
+        k++;
+    return k;
+}
+#endif
 
 /* Whether s[0..n) holds "=?", the start of an RFC 2047 encoded-word. */
 static bool has_encoded_word(const char *s, size_t n)
@@ -370,8 +398,8 @@ static const char *strip_span(const char *s, size_t *n)
  * Most values are plain ASCII without encoded-words: they are unfolded in one pass, as
  * g_mime_utils_header_unfold() would (white space trimmed, line ends dropped), tabs made
  * spaces. "=?" is looked for first (memchr() on '=': DKIM and ARC values hold dozens),
- * then the pass copies and checks for 8-bit and NUL bytes at once, eight bytes at a time
- * while they are printable (every header of every message comes here); trimming the
+ * then the pass copies and checks for 8-bit and NUL bytes at once, the runs of printable
+ * bytes a span at a time (every header of every message comes here); trimming the
  * copy's spaces equals trimming the raw white space first, since line ends are dropped
  * and tabs become spaces. */
 static bool plain_value(const char *raw, size_t n, char *dst, size_t *len)
@@ -383,10 +411,15 @@ static bool plain_value(const char *raw, size_t n, char *dst, size_t *len)
         return false;
     char *o = dst;
     for (size_t i = a; i < n; i++) {
-        while (i + 8 <= n && printable8(raw + i)) {
-            memcpy(o, raw + i, 8);
-            o += 8;
-            i += 8;
+        /* the printable run is copied a span at a time (o <= raw + i in dst's terms, so a
+         * whole span fits within the n + 1 bytes), the byte after it handled below */
+        while (n - i >= PRINTABLE_SPAN) {
+            size_t k = printable_run(raw + i);
+            memcpy(o, raw + i, PRINTABLE_SPAN);
+            o += k;
+            i += k;
+            if (k < PRINTABLE_SPAN)
+                break;
         }
         if (i >= n)
             break;
