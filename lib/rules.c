@@ -85,6 +85,31 @@ typedef struct spat {
     int det;   /* -1 = any */
 } spat;
 
+/* A status pattern as the reply's status packed into one number (class << 20 | subject
+ * << 10 | detail: each part is below 1024), with a mask of the parts the pattern names:
+ * the status matches when (key & mask) == val. One compare per pattern where three parts
+ * with their wildcards took several on every rule of every call. "none" gets a val no key
+ * can have (bit 31) and sets rule.status_none. */
+typedef struct spack {
+    uint32_t val, mask;
+} spack;
+
+static uint32_t status_key(int cls, int subj, int det)
+{
+    return (uint32_t)cls << 20 | (uint32_t)subj << 10 | (uint32_t)det;
+}
+
+static spack pack(const spat *p)
+{
+    if (p->cls < 0)
+        return (spack){1u << 31, 1u << 31};
+    uint32_t mask = (p->cls > 0 ? status_key(0xF, 0, 0) : 0) |
+                    (p->subj >= 0 ? status_key(0, 0x3FF, 0) : 0) |
+                    (p->det >= 0 ? status_key(0, 0, 0x3FF) : 0);
+    return (spack){status_key(p->cls, p->subj < 0 ? 0 : p->subj, p->det < 0 ? 0 : p->det) & mask,
+                   mask};
+}
+
 /* Field order matters for speed: ff_rules_match() reads the counts, the command mask and
  * the first status patterns of every rule on every call, so they come first and share a
  * cache line; in declaration order they sat ~900 bytes apart (after the status array) and
@@ -95,7 +120,8 @@ typedef struct rule {
     bool has_text;    /* a text pattern is a condition: re, or pat until its first match */
     pcre2_code *re;
     atomic_bool ready; /* re is compiled and has been given to pcre2_jit_compile() */
-    spat statuses[MAX_STATUSES];
+    bool status_none;  /* one of the statuses is "none" */
+    spack statuses[MAX_STATUSES];
     int codes[MAX_CODES]; /* 550 exact, or 4 / 5 / 2 for "4xx" */
     ff_lits lits;     /* words every match of re contains; none = always run re */
     char *providers[MAX_PROVIDERS];
@@ -382,14 +408,16 @@ static ff_status flush_value(parser *p)
         while (next_item(v, &pos, &item, &ilen)) {
             if (r->nstatuses == MAX_STATUSES)
                 return perr(p, line, "status: more than %s codes", "16");
-            if (ilen == 4 && strncasecmp(item, "none", 4) == 0)
-                r->statuses[r->nstatuses] = (spat){-1, -1, -1};
-            else if (!parse_spat(item, ilen, &r->statuses[r->nstatuses])) {
+            spat sp;
+            if (ilen == 4 && strncasecmp(item, "none", 4) == 0) {
+                sp = (spat){-1, -1, -1};
+                r->status_none = true;
+            } else if (!parse_spat(item, ilen, &sp)) {
                 char bad[32];
                 snprintf(bad, sizeof bad, "%.*s", (int)(ilen > 20 ? 20 : ilen), item);
                 return perr(p, line, "status: '%s' is not like 5.7.26, x.7.26 or 5.7.*", bad);
             }
-            r->nstatuses++;
+            r->statuses[r->nstatuses++] = pack(&sp);
         }
         return FF_OK;
     case K_TEXT:
@@ -762,19 +790,15 @@ void ff_rules_free(ff_rules *rules)
 
 /* ---- matching ---- */
 
-static bool status_ok(const rule *r, bool have, int c, int sj, int d)
+/* `key` is the reply's status_key(), `have` false when it carried none. */
+static bool status_ok(const rule *r, bool have, uint32_t key)
 {
     if (r->nstatuses == 0)
         return true;
+    if (!have)
+        return r->status_none;
     for (size_t i = 0; i < r->nstatuses; i++) {
-        const spat *p = &r->statuses[i];
-        if (p->cls < 0) { /* "none": the reply carried no enhanced status */
-            if (!have)
-                return true;
-            continue;
-        }
-        if (have && (p->cls == 0 || p->cls == c) && (p->subj < 0 || p->subj == sj) &&
-            (p->det < 0 || p->det == d))
+        if ((key & r->statuses[i].mask) == r->statuses[i].val)
             return true;
     }
     return false;
@@ -870,6 +894,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     int sc = 0, ss = 0, sd = 0;
     bool have_status = q->status != NULL && parse_status(q->status, strlen(q->status),
                                                          &sc, &ss, &sd);
+    uint32_t skey = have_status ? status_key(sc, ss, sd) : 0;
     unsigned cmd = CMD_NONE;
     if (q->command != NULL && q->command[0] != '\0') {
         cmd = command_bit(q->command, strlen(q->command));
@@ -889,11 +914,12 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
      * when it cannot be made (or the text defeats it) every pattern simply runs */
     char small[2048], *lower = NULL;
     unsigned char seen_small[2048], *seen = NULL;
+    const unsigned char *may = NULL; /* per pattern with words: whether it may match */
     enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
         rule *r = rules->v[i]; /* not const: prepare_once() completes it */
         if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
-            !status_ok(r, have_status, sc, ss, sd) ||
+            !status_ok(r, have_status, skey) ||
             (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
             continue;
         if (r->has_text && r->lits.n > 0) {
@@ -906,11 +932,12 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
                     if (lower != NULL && seen != NULL) {
                         ff_lits_lower(text, tlen, lower);
                         ff_litindex_scan(rules->ix, lower, tlen, seen);
+                        may = ff_litindex_verdicts(rules->ix, seen);
                         pre = PRE_ON;
                     }
                 }
             }
-            if (pre == PRE_ON && !ff_litindex_may(rules->ix, &r->lits, seen))
+            if (pre == PRE_ON && !may[r->lits.num])
                 continue;
         }
         if (r->has_text) {

@@ -643,6 +643,11 @@ bool ff_litindex_may(const ff_litindex *ix, const ff_lits *l, const unsigned cha
     return l->n == 0 || seen[ix->n + l->num] != 0;
 }
 
+const unsigned char *ff_litindex_verdicts(const ff_litindex *ix, const unsigned char *seen)
+{
+    return seen + ix->n;
+}
+
 bool ff_lits_any(const ff_lits *l, const unsigned char *seen)
 {
     if (l->n == 0)

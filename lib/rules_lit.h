@@ -82,6 +82,10 @@ void ff_litindex_scan(const ff_litindex *ix, const char *lower, size_t len,
 /* ff_litindex_may() is ff_lits_any() for a pattern of the index, from a scan's `seen`. */
 bool ff_litindex_may(const ff_litindex *ix, const ff_lits *l, const unsigned char *seen);
 
+/* ff_litindex_verdicts() points into `seen` at the byte of pattern 0: the byte at l->num
+ * is ff_litindex_may() of an `l` with words, read without a call for each rule. */
+const unsigned char *ff_litindex_verdicts(const ff_litindex *ix, const unsigned char *seen);
+
 /* ff_lits_any() says whether the text scanned into `seen` may match: some branch has a
  * word of each of its sets in it, or l has no words (no prefilter: the pattern must run). */
 bool ff_lits_any(const ff_lits *l, const unsigned char *seen);
