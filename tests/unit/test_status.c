@@ -40,6 +40,14 @@ static void test_find(void **state)
         {"#5.1.1 not found", "5.1.1"},
         {"(5.7.515)", "5.7.515"},
         {"nothing here", ""},
+        /* dots are where the search looks: one at either end, runs of them, a code at
+         * the very start and at the very end */
+        {".", ""},
+        {"5.1.1", "5.1.1"},
+        {"a. b.. 2.. 4.x 5.1 ends 5.2.2", "5.2.2"},
+        {"... 4.2.2.", "4.2.2"},
+        {"1.2.3 then 2.0.0", "2.0.0"},
+        {"x5.1.1 5.1.1", "5.1.1"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char out[FF_STATUS_MAX];
