@@ -27,6 +27,7 @@
  */
 #include "fivefifty/reply.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,31 @@ static int code_token(const char *t, size_t len, size_t i)
     return code_after(t, len, i + 3) ? code : 0;
 }
 
+/* The first i' >= i where a code can start (a byte '2' to '5' with two more bytes after
+ * it), or len when there is none. Callers try every position of a text and nearly all
+ * fail on that first byte, so the text is read eight bytes at a time: a byte b of the
+ * word is in '2'..'5' when b ^ '0' is between 1 and 6 exclusive, which the subtractions
+ * below find for all eight at once (bytes with the high bit set never count). */
+static size_t next_lead(const char *t, size_t len, size_t i)
+{
+    const uint64_t ones = 0x0101010101010101u, low7 = ones * 0x7F, high = ones * 0x80;
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        uint64_t x = w ^ (ones * '0');
+        uint64_t m = ((ones * (127 + 6) - (x & low7)) & ~x & ((x & low7) + ones * (127 - 1))) &
+                     high;
+        if (m != 0) {
+            /* little end first: the lowest flagged byte is the first in the text */
+            return i + (size_t)(__builtin_ctzll(m) / 8);
+        }
+        i += 8;
+    }
+    while (i < len && !(t[i] >= '2' && t[i] <= '5'))
+        i++;
+    return i;
+}
+
 /* The RFC 2034 status right after a code and its separator, as in "550 5.1.1" or
  * "550-5.7.26"; "550 #5.1.0" also occurs. Returns the offset just past the status
  * (0 when there is none) and copies it into st. */
@@ -119,7 +145,7 @@ static size_t status_at(const char *p, size_t n, char st[FF_STATUS_MAX])
 /* A code followed by its status ("550 5.1.1", "550-5.1.1") somewhere in free text. */
 static long pair_find(const char *t, size_t len, int *code, char st[FF_STATUS_MAX])
 {
-    for (size_t i = 0; i + 3 < len; i++) {
+    for (size_t i = next_lead(t, len, 0); i + 3 < len; i = next_lead(t, len, i + 1)) {
         int c = code_token(t, len, i);
         if (c && (t[i + 3] == ' ' || t[i + 3] == '-') && status_at(t + i + 4, len - i - 4, st)) {
             *code = c;
@@ -133,7 +159,7 @@ static long pair_find(const char *t, size_t len, int *code, char st[FF_STATUS_MA
  * (RFC 3464 Diagnostic-Code). */
 static int quoted_code(const char *t, size_t len)
 {
-    for (size_t i = 0; i + 3 <= len; i++) {
+    for (size_t i = next_lead(t, len, 0); i + 3 <= len; i = next_lead(t, len, i + 1)) {
         int c = code_token(t, len, i);
         if (c == 0)
             continue;
@@ -155,7 +181,7 @@ int ff_reply_code_find(const char *text, size_t len)
     /* a code with its status beside it beats the first bare number */
     if (pair_find(text, len, &code, st) >= 0)
         return code;
-    for (size_t i = 0; i + 3 <= len; i++)
+    for (size_t i = next_lead(text, len, 0); i + 3 <= len; i = next_lead(text, len, i + 1))
         if ((code = code_token(text, len, i)) != 0)
             return code;
     return 0;

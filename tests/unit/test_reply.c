@@ -86,6 +86,24 @@ static void test_code_find(void **state)
     assert_int_equal(ff_reply_code_find("host mx said: 550 5.1.1 no", 26), 550);
     assert_int_equal(ff_reply_code_find("port 25000 open", 15), 0);
     assert_int_equal(ff_reply_code_find("nothing", 7), 0);
+    /* the text is read eight bytes at a time: a code is found at every offset, after
+     * digits that cannot lead one ('0', '1', '6'..'9'), high bytes and codes that fail */
+    static const char *const fillers[] = {"", "x ", "0 1 6 9 ", "\xc3\xa9\xff\xb2\xb5 ",
+                                          "port 25000 ", "6 7 8 9 0 1 x y z w v u "};
+    for (size_t f = 0; f < sizeof fillers / sizeof fillers[0]; f++) {
+        for (size_t pad = 0; pad < 17; pad++) {
+            char t[128];
+            int n = snprintf(t, sizeof t, "%s%.*s421 try later", fillers[f], (int)pad,
+                             "                ");
+            if (ff_reply_code_find(t, (size_t)n) != 421)
+                fail_msg("no 421 in '%s'", t);
+            /* a code with its status beats a bare one before it */
+            n = snprintf(t, sizeof t, "%s421%.*s552-5.2.2 x", fillers[f], (int)pad + 1,
+                         "                 ");
+            if (ff_reply_code_find(t, (size_t)n) != 552)
+                fail_msg("no 552 in '%s'", t);
+        }
+    }
 }
 
 int main(void)
