@@ -264,49 +264,65 @@ static int boundary_line(const char *s, size_t i, size_t e, const char *bd, size
     return k == e ? kind : 0;
 }
 
+/* The first boundary line for bd (bl bytes) among the lines of b[0..bn) that start at or
+ * after `from` (itself a line start): its kind (1 a part starts, 2 the closing boundary;
+ * 0 when there is none), where it starts (*at) and where the line after it starts (*next).
+ *
+ * A boundary line holds the boundary two bytes after its start, so memmem() (which skips
+ * through a part's kilobytes far faster than a walk line by line) finds the candidates,
+ * in order, and each is then checked for sitting at a line start and for being one. */
+static int boundary_find(const char *b, size_t bn, size_t from, const char *bd, size_t bl,
+                         size_t *at, size_t *next)
+{
+    size_t i = from + 2;
+    while (i < bn && bn - i >= bl) {
+        const char *p = memmem(b + i, bn - i, bd, bl);
+        if (p == NULL)
+            break;
+        size_t ls = (size_t)(p - b) - 2; /* where the line would start */
+        i = (size_t)(p - b) + 1;
+        if (b[ls] != '-' || b[ls + 1] != '-' || (ls > from && b[ls - 1] != '\n'))
+            continue;
+        size_t nx, e = line_end(b, bn, ls, &nx);
+        int k = boundary_line(b, ls, e, bd, bl);
+        if (k) {
+            *at = ls;
+            *next = nx;
+            return k;
+        }
+    }
+    return 0;
+}
+
 bool ff_mime_part_next(const char *b, size_t bn, const char *boundary, size_t *pos,
                        const char **part, size_t *plen)
 {
     size_t bl = strlen(boundary);
     if (bl == 0)
         return false;
-    size_t i = *pos;
+    size_t i = *pos, at, next;
     if (i == 0) { /* skip the preamble up to the first boundary line */
-        for (;;) {
-            if (i >= bn) {
-                *pos = bn;
-                return false;
-            }
-            size_t next, e = line_end(b, bn, i, &next);
-            int k = boundary_line(b, i, e, boundary, bl);
-            i = next;
-            if (k == 1)
-                break;
-            if (k == 2) {
-                *pos = bn;
-                return false;
-            }
+        int k = boundary_find(b, bn, 0, boundary, bl, &at, &next);
+        if (k != 1) {
+            *pos = bn;
+            return false;
         }
+        i = next;
     }
     if (i >= bn)
         return false;
     size_t start = i;
-    while (i < bn) {
-        /* boundary lines start with "--"; everything else is skipped a line at a time */
-        size_t next, e = line_end(b, bn, i, &next);
-        int k = e - i >= 2 + bl && b[i] == '-' ? boundary_line(b, i, e, boundary, bl) : 0;
-        if (k) {
-            size_t end = i; /* the line end before the boundary belongs to it */
-            if (end > start && b[end - 1] == '\n')
-                end--;
-            if (end > start && b[end - 1] == '\r')
-                end--;
-            *part = b + start;
-            *plen = end - start;
-            *pos = k == 2 ? bn : next;
-            return true;
-        }
-        i = next;
+    int k = boundary_find(b, bn, start, boundary, bl, &at, &next);
+    if (k) {
+        size_t end = at; /* the line end before the boundary belongs to it */
+        if (end > start && b[end - 1] == '\n')
+            end--;
+        if (end > start && b[end - 1] == '\r')
+            end--;
+        *part = b + start;
+        *plen = end - start;
+        *pos = k == 2 ? bn : next;
+        return true;
     }
     *part = b + start;
     *plen = bn - start;
