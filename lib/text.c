@@ -10,22 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool ff_line_next(const char *buf, size_t len, size_t *pos, const char **line,
-                  size_t *line_len)
-{
-    if (*pos >= len)
-        return false;
-    const char *start = buf + *pos;
-    const char *nl = memchr(start, '\n', len - *pos);
-    size_t n = nl ? (size_t)(nl - start) : len - *pos;
-    *pos += n + (nl ? 1 : 0);
-    if (n > 0 && start[n - 1] == '\r')
-        n--;
-    *line = start;
-    *line_len = n;
-    return true;
-}
-
 /* memchr() runs a word or a vector at a time: finding the places where the needle's first
  * byte occurs (in either case) with it, and comparing only there, beats comparing at every
  * position. pl and pu are the next lower- and upper-case occurrences, NULL past the last. */
