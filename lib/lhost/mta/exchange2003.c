@@ -34,8 +34,10 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
     const char *intro = ff_memcasemem(t, len, "did not reach the following recipient(s):");
     if (intro == NULL)
         return FF_OK;
-    size_t pos = (size_t)(intro - t), n;
-    const char *l;
+    /* set, though ff_line_next() sets them whenever it returns true: with it inline, GCC
+     * cannot tell that every use below follows a true return */
+    size_t pos = (size_t)(intro - t), n = 0;
+    const char *l = NULL;
     ff_line_next(t, len, &pos, &l, &n);
     ff_hit *h = NULL;
     const char *b = NULL, *be = NULL;
