@@ -937,10 +937,15 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
                     }
                 }
             }
-            if (pre == PRE_ON && !may[r->lits.num])
+            if (pre == PRE_ON && may[r->lits.num] == FF_LITS_NO)
                 continue;
         }
-        if (r->has_text) {
+        /* A branch that is one plain word is in the text: the pattern matches, and one that
+         * only ever matches so is never compiled. Built-in patterns that do not compile
+         * would still match here, so the unit tests compile every one (ff_rules_check). */
+        bool sure = r->has_text && r->lits.n > 0 && pre == PRE_ON &&
+                    may[r->lits.num] == FF_LITS_MATCH;
+        if (r->has_text && !sure) {
             if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL) {
                 result = FF_ENOMEM;
                 break;

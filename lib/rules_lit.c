@@ -345,7 +345,27 @@ void ff_lits_clear(ff_lits *l)
     free(l->len);
     free(l->id);
     free(l->shape);
+    free(l->exact);
     *l = (ff_lits){0};
+}
+
+/* Whether pat[from..to) is nothing but plain characters and escaped punctuation: then a
+ * text holding its run (up to ASCII case) matches the branch, and so the pattern. Anything
+ * else, even a quantifier or a ']' that PCRE2 would take literally, says no. */
+static bool plain_branch(const char *pat, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = (unsigned char)pat[i];
+        if (c == '\\') {
+            unsigned char d = (unsigned char)pat[i + 1];
+            if (i + 1 >= to || d >= 0x80 || is_alnum((char)d))
+                return false;
+            i++;
+        } else if (c >= 0x80 || c < ' ' || strchr(".^$?*+{}[]()|", c) != NULL) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The words a branch's requirements hold. */
@@ -359,8 +379,9 @@ static size_t words_of(const conj *c)
 
 /* Append the words of one top-level branch's requirements to `l` (its arrays hold room
  * for MAX_WORDS words and as many shape entries). */
-static bool add_branch(ff_lits *l, const conj *c)
+static bool add_branch(ff_lits *l, const conj *c, bool exact)
 {
+    l->exact[l->nbranch] = exact;
     l->shape[l->nshape++] = (unsigned)c->n;
     l->shape[l->nshape++] = (unsigned)words_of(c);
     for (size_t k = 0; k < c->n; k++) {
@@ -391,17 +412,23 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     l.len = malloc(MAX_WORDS * sizeof *l.len);
     l.id = malloc(MAX_WORDS * sizeof *l.id);
     l.shape = malloc(2 * MAX_WORDS * sizeof *l.shape);
-    if (b == NULL || l.v == NULL || l.len == NULL || l.id == NULL || l.shape == NULL)
+    l.exact = malloc(MAX_WORDS * sizeof *l.exact);
+    if (b == NULL || l.v == NULL || l.len == NULL || l.id == NULL || l.shape == NULL ||
+        l.exact == NULL)
         goto nomem;
     size_t pos = 0;
     bool known = true;
     for (;;) {
+        size_t from = pos;
         if (!parse_seq(pat, &pos, 0, b) || b->n == 0 ||
             l.n + words_of(b) > MAX_WORDS || l.nshape + 2 + b->n > 2 * MAX_WORDS) {
             known = false;
             break;
         }
-        if (!add_branch(&l, b))
+        /* one word that is the whole branch, not cut at MAX_LIT */
+        bool exact = b->n == 1 && b->s[0].n == 1 && plain_branch(pat, from, pos) &&
+                     b->s[0].len[0] < MAX_LIT;
+        if (!add_branch(&l, b, exact))
             goto nomem;
         if (pat[pos] != '|')
             break;
@@ -453,6 +480,7 @@ typedef struct posting {
     unsigned pat;        /* the pattern's number (ff_lits.num) */
     const unsigned *sh;  /* the branch's shape and word numbers, borrowed from its ff_lits */
     const unsigned *ids;
+    bool exact;          /* the word is the whole branch: the pattern matches */
 } posting;
 
 /* A word of the index. Its first four bytes (three for a three-byte word) are kept as one
@@ -563,7 +591,7 @@ ff_status ff_litindex_add(ff_litindex *ix, ff_lits *l)
                 ix->postcap = cap;
             }
             unsigned w = id[j];
-            ix->post[ix->npost] = (posting){ix->w[w].opens, l->num, sh, id};
+            ix->post[ix->npost] = (posting){ix->w[w].opens, l->num, sh, id, l->exact[b]};
             ix->w[w].opens = (unsigned)++ix->npost;
         }
         id += sh[1];
@@ -592,8 +620,10 @@ static void open_branches(const ff_litindex *ix, unsigned word, unsigned char *s
     unsigned char *may = seen + ix->n;
     for (unsigned p = ix->w[word].opens; p != 0; p = ix->post[p - 1].next) {
         const posting *po = &ix->post[p - 1];
-        if (!may[po->pat] && branch_ok(po->sh, po->ids, seen))
-            may[po->pat] = 1;
+        if (po->exact)
+            may[po->pat] = FF_LITS_MATCH;
+        else if (may[po->pat] == FF_LITS_NO && branch_ok(po->sh, po->ids, seen))
+            may[po->pat] = FF_LITS_MAYBE;
     }
 }
 

@@ -30,6 +30,7 @@ typedef struct ff_lits {
     size_t n;     /* words; 0: no prefilter, the pattern must always run */
     unsigned *shape;
     size_t nshape, nbranch;
+    bool *exact;  /* per branch: it is one plain word, and a text holding it matches */
     unsigned num; /* the pattern's number in the ff_litindex */
 } ff_lits;
 
@@ -72,8 +73,8 @@ size_t ff_litindex_count(const ff_litindex *ix);
 size_t ff_litindex_size(const ff_litindex *ix);
 
 /* ff_litindex_scan() sets seen[id] to 1 for every word `lower` (len bytes, passed through
- * ff_lits_lower()) contains and to 0 for the others, then the byte of every pattern that
- * ff_lits_any() would let through. `seen` (ff_litindex_size() bytes) is the caller's. The
+ * ff_lits_lower()) contains and to 0 for the others, then the verdict on every pattern (see
+ * ff_litindex_verdicts()). `seen` (ff_litindex_size() bytes) is the caller's. The
  * cost is one pass over the text plus the branches of the words found: patterns whose words
  * are absent cost nothing, where asking ff_lits_any() of each would read all their words. */
 void ff_litindex_scan(const ff_litindex *ix, const char *lower, size_t len,
@@ -83,7 +84,11 @@ void ff_litindex_scan(const ff_litindex *ix, const char *lower, size_t len,
 bool ff_litindex_may(const ff_litindex *ix, const ff_lits *l, const unsigned char *seen);
 
 /* ff_litindex_verdicts() points into `seen` at the byte of pattern 0: the byte at l->num
- * is ff_litindex_may() of an `l` with words, read without a call for each rule. */
+ * is the verdict on an `l` with words, read without a call for each rule: FF_LITS_NO (the
+ * pattern cannot match), FF_LITS_MAYBE (PCRE2 decides) or FF_LITS_MATCH (a branch that is
+ * one plain word, "mailbox full", is in the text: the pattern matches, PCRE2 need not run;
+ * an ASCII run is a match under any of the compile options rules.c uses). */
+enum { FF_LITS_NO = 0, FF_LITS_MAYBE = 1, FF_LITS_MATCH = 2 };
 const unsigned char *ff_litindex_verdicts(const ff_litindex *ix, const unsigned char *seen);
 
 /* ff_lits_any() says whether the text scanned into `seen` may match: some branch has a

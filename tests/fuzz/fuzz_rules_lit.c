@@ -1,6 +1,7 @@
 /* fuzz_rules_lit.c - the rule prefilter against PCRE2 itself: input is a pattern, a
  * newline, and a text. Whatever the pattern, the prefilter must never call a text that
- * PCRE2 matches unmatchable (that would change a classification). */
+ * PCRE2 matches unmatchable, nor a text it does not match a sure match (either would change
+ * a classification). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* PCRE2 matches a text the prefilter would have skipped */
             if (ff_litindex_may(ix, &l, seen) != ff_lits_any(&l, seen))
                 abort(); /* the index's answer is not the direct one */
+            if (rc == PCRE2_ERROR_NOMATCH && l.n > 0 &&
+                ff_litindex_verdicts(ix, seen)[l.num] == FF_LITS_MATCH)
+                abort(); /* a sure match that PCRE2 does not make */
         }
         free(lower);
         free(seen);

@@ -14,8 +14,9 @@
 
 #include "rules_lit.h"
 
-/* The words found, as "[a] [b] & [c] | [d]" (branches split by '|', the sets a branch
- * requires together by '&'), or "" when the pattern gets no prefilter. */
+/* The words found, as "[a] [b] & [c] | [d]!" (branches split by '|', the sets a branch
+ * requires together by '&', '!' after a branch that is one plain word), or "" when the
+ * pattern gets no prefilter. */
 static void words(const char *pat, char *out, size_t cap)
 {
     ff_lits l;
@@ -33,6 +34,10 @@ static void words(const char *pat, char *out, size_t cap)
                 snprintf(out + n, cap - n, "%s[%s]", sep, l.v[w]);
             }
         }
+        if (l.exact[b]) {
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "!");
+        }
     }
     assert_int_equal(w, l.n);
     ff_lits_clear(&l);
@@ -44,8 +49,8 @@ static void test_extract(void **state)
     static const struct {
         const char *pat, *want;
     } rows[] = {
-        {"user unknown", "[user unknown]"},
-        {"User Unknown|no such user", "[user unknown] | [no such user]"},
+        {"user unknown", "[user unknown]!"},
+        {"User Unknown|no such user", "[user unknown]! | [no such user]!"},
         /* optional characters and groups are not required */
         {"mailbox (is )?full", "[mailbox ] & [full]"},
         {"over ?quota", "[quota] & [over]"},
@@ -60,8 +65,11 @@ static void test_extract(void **state)
         {"(?:quota|storage) exceeded", "[ exceeded] & [quota] [storage]"},
         {"\\b(LPN|OFR)(\\d{3})?[-_]104\\b", "[104] & [lpn] [ofr]"},
         {"(a|b)cde(no|yes)fgh(ij|kl)mno(pqr)stu", "[cde] & [fgh] & [mno] & [pqr]"},
-        {"(user|mailbox) (is )?unknown|no such user", "[unknown] & [user] [mailbox] | [no such user]"},
-        {"\\(NoEmail\\)", "[(noemail)]"},
+        {"(user|mailbox) (is )?unknown|no such user", "[unknown] & [user] [mailbox] | [no such user]!"},
+        {"\\(NoEmail\\)", "[(noemail)]!"},
+        /* only a branch that is nothing but one plain word is a sure match */
+        {"abc.def|abc\\.de|xyz]uvw|sure{1}x|abcd{|MAILBOX FULL",
+         "[abc] & [def] | [abc.de]! | [xyz]uvw] | [sur] | [abc] | [mailbox full]!"},
         {"a[xyz]bcd", "[bcd]"},
         {"[]abc]def", "[def]"},
         {"^Amazon SES \\w+ bounce", "[amazon ses ] & [ bounce]"},
@@ -118,8 +126,11 @@ static void agree(const char *pat, const char *text)
         assert_non_null(seen);
         ff_lits_lower(text, len, lower);
         ff_litindex_scan(ix, lower, len, seen);
-        /* the index's answer, from the words found, is the direct one */
+        /* the index's answer, from the words found, is the direct one, and a sure match
+         * is one */
         assert_int_equal(ff_litindex_may(ix, &l, seen), ff_lits_any(&l, seen));
+        if (l.n > 0 && ff_litindex_verdicts(ix, seen)[l.num] == FF_LITS_MATCH && !direct)
+            fail_msg("pattern '%s' on '%s': a sure match PCRE2 does not make", pat, text);
         filtered = ff_lits_any(&l, seen) &&
                    pcre2_match(re, (PCRE2_SPTR)text, len, 0, 0, md, NULL) >= 0;
         free(lower);
