@@ -190,17 +190,39 @@ static void rec_returned(ff_bounce_record *r, const returned *o)
  * Only explicit phrases: a bare "data" or "mail" in prose proves nothing. */
 static const char *explicit_command(const char *d)
 {
+    /* Each phrase is a command word with words before or after it; the first phrase of
+     * the list that the diagnostic holds (ignoring case) names the command. Every record
+     * asks, so the diagnostic is searched once per command word, each hit checked against
+     * that word's phrases, instead of once per phrase. */
+    enum { DATA, RCPT, MAIL };
+    static const char *const words[] = {"data", "rcpt", "mail"};
     static const struct {
-        const char *phrase, *name;
+        int word;
+        const char *before, *after, *name;
     } said[] = {
-        {"end of data", "."},   {"after DATA", "DATA"}, {"DATA command", "DATA"},
-        {"RCPT TO", "RCPT"},    {"RCPT_TO", "RCPT"},    {"RCPT command", "RCPT"},
-        {"MAIL FROM", "MAIL"},  {"MAIL_FROM", "MAIL"},  {"MAIL command", "MAIL"},
+        {DATA, "end of ", "", "."},     {DATA, "after ", "", "DATA"},
+        {DATA, "", " command", "DATA"}, {RCPT, "", " to", "RCPT"},
+        {RCPT, "", "_to", "RCPT"},      {RCPT, "", " command", "RCPT"},
+        {MAIL, "", " from", "MAIL"},    {MAIL, "", "_from", "MAIL"},
+        {MAIL, "", " command", "MAIL"},
     };
-    for (size_t i = 0; i < sizeof said / sizeof said[0]; i++)
-        if (ff_memcasemem(d, strlen(d), said[i].phrase) != NULL)
-            return said[i].name;
-    return NULL;
+    const size_t nsaid = sizeof said / sizeof said[0];
+    size_t len = strlen(d), best = nsaid;
+    for (int w = DATA; w <= MAIL; w++) {
+        const char *p = d;
+        while ((p = ff_memcasemem(p, len - (size_t)(p - d), words[w])) != NULL) {
+            size_t at = (size_t)(p - d), end = at + strlen(words[w]);
+            for (size_t i = 0; i < best; i++) {
+                size_t bl = strlen(said[i].before), al = strlen(said[i].after);
+                if (said[i].word == w && bl <= at &&
+                    strncasecmp(p - bl, said[i].before, bl) == 0 && al <= len - end &&
+                    strncasecmp(d + end, said[i].after, al) == 0)
+                    best = i;
+            }
+            p++;
+        }
+    }
+    return best < nsaid ? said[best].name : NULL;
 }
 
 /* The classifier's verdict on a record, and the record's status filled from it when
