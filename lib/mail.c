@@ -19,7 +19,8 @@
  *                   when the message has no text/plain at all
  *     dsn           message/delivery-status, message/global-delivery-status bodies, raw
  *     feedback      message/feedback-report bodies, raw
- *     orig_headers  the header block of the first message/rfc822, message/global or
+ *     orig_headers  the identifying fields (Message-ID, From, To, Subject, ...) of the
+ *                   header block of the first message/rfc822, message/global or
  *                   text/rfc822-headers part
  *
  *   Everything after that (dsn.c, arf.c, the lhost scanners, decode.c) works on those
@@ -459,21 +460,45 @@ static char *header_value(const char *raw, size_t n, size_t *vlen)
     return u;
 }
 
-/* Appends a header block as "Name: value\n" lines, values decoded by header_value(), so
- * that decode.c reads the returned message's Subject as a person would. */
-static void add_header_lines(buf *out, const char *h, size_t hn)
+/* Whether a field of the returned message is one that says which message it was (see
+ * orig_headers in mail.h). */
+static bool identifying(const char *name, size_t nl)
 {
-    size_t pos = 0, nl, vl;
+#define NAME(s) {s, sizeof s - 1}
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {NAME("message-id"), NAME("from"), NAME("to"), NAME("subject"),
+                 NAME("list-id"), NAME("authentication-results"),
+                 NAME("x-hmxmroriginalrecipient")};
+#undef NAME
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].n == nl && g_ascii_strncasecmp(name, names[i].s, nl) == 0)
+            return true;
+    return false;
+}
+
+/* Appends the identifying fields of a header block as "Name: value\n" lines, values
+ * decoded by header_value(), so that decode.c reads the returned message's Subject as a
+ * person would. The others (Received, DKIM-Signature, ..., most of a header block) are
+ * not copied: nothing reads them, and decoding them cost more than the rest of the
+ * returned message. Returns how many fields the block holds, copied or not. */
+static size_t add_header_lines(buf *out, const char *h, size_t hn)
+{
+    size_t pos = 0, nl, vl, fields = 0;
     const char *name, *val;
-    for (int i = 0; i < MAIL_HEADERS_MAX &&
-                    ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl); i++) {
+    for (; fields < MAIL_HEADERS_MAX &&
+           ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl);
+         fields++) {
+        if (!identifying(name, nl))
+            continue;
         if (out->oom || out->n >= out->max)
-            return; /* every append would be dropped */
+            continue; /* every append would be dropped */
         /* A plain value is written in place after "Name: ", without a copy of its own;
          * the line is then cut at the bucket's cap as the appends below would cut it. */
         size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX;
         if (!buf_room(out, nl + 2 + cvl + 2))
-            return;
+            continue; /* out of memory: out->oom is set, the parse fails */
         char *d = out->p + out->n;
         size_t len;
         memcpy(d, name, nl);
@@ -493,6 +518,7 @@ static void add_header_lines(buf *out, const char *h, size_t hn)
         buf_add(out, "\n", 1);
         g_free(v);
     }
+    return fields;
 }
 
 /* Appends text to a bucket, separated from what is there by a line end. */
@@ -548,15 +574,15 @@ static void buf_add_lf(buf *b, const char *s, size_t n)
  * are kept. */
 static void add_orig_bytes(walk *w, const char *s, size_t n)
 {
-    size_t hlen, body, before = w->orig.n;
+    size_t hlen, body;
     ff_mime_split(s, n, &hlen, &body);
-    add_header_lines(&w->orig, s, hlen);
-    if (w->orig.n == before && hlen > 0) {
+    size_t fields = add_header_lines(&w->orig, s, hlen);
+    if (fields == 0 && hlen > 0) {
         char *u = to_utf8(s, hlen, NULL);
         buf_add_lf(&w->orig, u, strlen(u));
         g_free(u);
     }
-    w->have_orig = w->orig.n > 0;
+    w->have_orig = fields > 0 || w->orig.n > 0;
 }
 
 /* Appends raw[0..n) in `charset` to a bucket as UTF-8 with LF line ends, separated from
@@ -893,7 +919,7 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
         m->dsn = buf_take(&w.dsn, &m->dsn_len);
     if (w.feedback.n > 0)
         m->feedback = buf_take(&w.feedback, &m->feedback_len);
-    if (w.orig.n > 0)
+    if (w.have_orig) /* "" when it holds none of the identifying fields */
         m->orig_headers = buf_take(&w.orig, &m->orig_headers_len);
     bool oom = m->text == NULL;
     walk_free(&w);

@@ -30,9 +30,14 @@ typedef struct ff_mail {
     size_t dsn_len;
     char *feedback;           /* body of a message/feedback-report part; NULL when none */
     size_t feedback_len;
-    char *orig_headers;       /* header block of the returned message (message/rfc822,
-                                 message/global, text/rfc822-headers), LF ends; NULL when
-                                 none was attached as a part */
+    char *orig_headers;       /* the fields of the returned message (message/rfc822,
+                                 message/global, text/rfc822-headers) that say which message
+                                 it was, the ones decode.c reads: Message-ID, From, To,
+                                 Subject, List-ID, Authentication-Results,
+                                 X-HmXmrOriginalRecipient, as "Name: value" lines with LF
+                                 ends ("" when it has none of them; its raw lines when its
+                                 header block holds no field at all); NULL when no returned
+                                 message was attached as a part */
     size_t orig_headers_len;
 } ff_mail;
 
