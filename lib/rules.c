@@ -677,7 +677,8 @@ static ff_status load(ff_rules *set, const char *name, const char *data, size_t 
     }
     p.n = 0;
     parser_free(&p);
-    index_words(set);
+    if (!lazy) /* the built-in files are indexed once, after the last (ff_rules_builtin) */
+        index_words(set);
     return FF_OK;
 }
 
@@ -714,6 +715,7 @@ ff_status ff_rules_builtin(ff_rules **out, ff_error *err)
             return st;
         }
     }
+    index_words(s);
     *out = s;
     return FF_OK;
 }

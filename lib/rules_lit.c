@@ -127,6 +127,7 @@ static size_t skip_group(const char *pat, size_t i)
 #define MAX_DEPTH 8
 #define MAX_AND 4     /* sets kept per top-level branch: the rarest few narrow enough */
 #define MAX_WORDS 512 /* words kept per pattern, all branches together */
+#define SHAPE_MAX (3 * MAX_WORDS) /* a branch takes 2 + its sets, each set a word or more */
 
 typedef struct lset {
     size_t n; /* 0: nothing known */
@@ -140,6 +141,16 @@ typedef struct conj {
     size_t n;
     lset s[MAX_AND];
 } conj;
+
+/* *dst = *src, copying only the members in use: a whole lset is over 5 KB, and loading
+ * the rules copies sets for every character of every pattern. */
+static void lset_copy(lset *dst, const lset *src)
+{
+    dst->n = src->n;
+    memcpy(dst->len, src->len, src->n * sizeof src->len[0]);
+    for (size_t i = 0; i < src->n; i++)
+        memcpy(dst->s[i], src->s[i], src->len[i]);
+}
 
 static size_t shortest(const lset *a)
 {
@@ -181,8 +192,8 @@ static void require(conj *c, const lset *a)
         return;
     size_t last = c->n < MAX_AND ? c->n : MAX_AND - 1;
     for (size_t k = last; k > at; k--)
-        c->s[k] = c->s[k - 1];
-    c->s[at] = *a;
+        lset_copy(&c->s[k], &c->s[k - 1]);
+    lset_copy(&c->s[at], a);
     if (c->n < MAX_AND)
         c->n++;
 }
@@ -349,21 +360,138 @@ void ff_lits_clear(ff_lits *l)
     *l = (ff_lits){0};
 }
 
-/* Whether pat[from..to) is nothing but plain characters and escaped punctuation: then a
- * text holding its run (up to ASCII case) matches the branch, and so the pattern. Anything
- * else, even a quantifier or a ']' that PCRE2 would take literally, says no. */
-static bool plain_branch(const char *pat, size_t from, size_t to)
+/* ---- branches spelled out: the few texts a small branch can match ----
+ *
+ * A branch made only of plain characters, escaped punctuation and groups of such
+ * alternatives, each character or group at most made optional with '?', matches a finite
+ * set of strings: "(mailbox|inbox) (is )?full" is "mailbox full", "mailbox is full",
+ * "inbox full" and "inbox is full". When there are few, each is a word whose presence in
+ * a text is a match (an ASCII run is matched by PCRE2 under the options rules.c uses), and
+ * whose absence, all of them, is a miss. Anything else (a class, '.', '*', '+', bounds,
+ * anchors, \b, lookarounds, and even a ']' or '}' PCRE2 would take literally) says no. */
+#define MAX_EXPAND 32
+
+static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out);
+
+/* a := a followed by one of b; false past MAX_EXPAND strings or MAX_LIT - 1 bytes */
+static bool product(lset *a, const lset *b, lset *tmp)
 {
-    for (size_t i = from; i < to; i++) {
-        unsigned char c = (unsigned char)pat[i];
-        if (c == '\\') {
-            unsigned char d = (unsigned char)pat[i + 1];
-            if (i + 1 >= to || d >= 0x80 || is_alnum((char)d))
+    if (a->n * b->n > MAX_EXPAND)
+        return false;
+    if (b->n == 1) { /* the common case, a character: appended in place */
+        for (size_t i = 0; i < a->n; i++) {
+            if (a->len[i] + b->len[0] >= MAX_LIT)
                 return false;
-            i++;
-        } else if (c >= 0x80 || c < ' ' || strchr(".^$?*+{}[]()|", c) != NULL) {
-            return false;
+            memcpy(a->s[i] + a->len[i], b->s[0], b->len[0]);
+            a->len[i] += b->len[0];
         }
+        return true;
+    }
+    tmp->n = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        for (size_t j = 0; j < b->n; j++) {
+            size_t n = a->len[i] + b->len[j];
+            if (n >= MAX_LIT)
+                return false;
+            memcpy(tmp->s[tmp->n], a->s[i], a->len[i]);
+            memcpy(tmp->s[tmp->n] + a->len[i], b->s[j], b->len[j]);
+            tmp->len[tmp->n++] = n;
+        }
+    }
+    lset_copy(a, tmp);
+    return true;
+}
+
+/* The alternatives of a group from pat[*pos] to its ')' (left on it) into *out. */
+static bool ex_alt(const char *pat, size_t *pos, size_t to, int depth, lset *out, lset *tmp)
+{
+    out->n = 0;
+    for (;;) {
+        if (!ex_seq(pat, pos, to, depth, tmp) || out->n + tmp->n > MAX_EXPAND)
+            return false;
+        memcpy(out->len + out->n, tmp->len, tmp->n * sizeof tmp->len[0]);
+        memcpy(out->s + out->n, tmp->s, tmp->n * sizeof tmp->s[0]);
+        out->n += tmp->n;
+        if (*pos >= to || pat[*pos] != '|')
+            return true;
+        (*pos)++;
+    }
+}
+
+/* One sequence from pat[*pos] up to a '|' or ')' or `to` into *out. */
+static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out)
+{
+    lset *item = malloc(sizeof *item), *tmp = malloc(sizeof *tmp);
+    bool ok = item != NULL && tmp != NULL && depth < MAX_DEPTH;
+    size_t i = *pos;
+    out->n = 1;
+    out->len[0] = 0;
+    while (ok && i < to && pat[i] != '|' && pat[i] != ')') {
+        unsigned char c = (unsigned char)pat[i];
+        if (c == '(') {
+            if (pat[i + 1] == '?' && pat[i + 2] != ':') {
+                ok = false;
+                break;
+            }
+            i += pat[i + 1] == '?' ? 3 : 1;
+            if (!ex_alt(pat, &i, to, depth + 1, item, tmp) || i >= to || pat[i] != ')') {
+                ok = false;
+                break;
+            }
+            i++;
+        } else if (c == '\\') {
+            unsigned char d = (unsigned char)pat[i + 1];
+            if (i + 1 >= to || d >= 0x80 || d < ' ' || is_alnum((char)d)) {
+                ok = false;
+                break;
+            }
+            item->n = 1;
+            item->len[0] = 1;
+            item->s[0][0] = (char)d;
+            i += 2;
+        } else if (c >= 0x80 || c < ' ' || strchr(".^$?*+{}[]", c) != NULL) {
+            ok = false;
+            break;
+        } else {
+            item->n = 1;
+            item->len[0] = 1;
+            item->s[0][0] = lower((char)c);
+            i++;
+        }
+        /* what may follow an item: nothing, or a greedy '?' that makes it optional */
+        if (i < to && pat[i] == '?') {
+            if (i + 1 < to && (pat[i + 1] == '?' || pat[i + 1] == '+')) {
+                ok = false;
+                break;
+            }
+            if (item->n == MAX_EXPAND) {
+                ok = false;
+                break;
+            }
+            item->len[item->n++] = 0;
+            i++;
+        } else if (i < to && (pat[i] == '*' || pat[i] == '+' || pat[i] == '{')) {
+            ok = false;
+            break;
+        }
+        ok = product(out, item, tmp);
+    }
+    free(item);
+    free(tmp);
+    *pos = i;
+    return ok;
+}
+
+/* The strings the top-level branch pat[from..to) matches into *out, or false when it is
+ * not of the form above, has too many, or one shorter than FF_LITS_MIN. */
+static bool spell_out(const char *pat, size_t from, size_t to, lset *out)
+{
+    size_t i = from;
+    if (!ex_seq(pat, &i, to, 0, out) || i != to)
+        return false;
+    for (size_t k = 0; k < out->n; k++) {
+        if (out->len[k] < FF_LITS_MIN)
+            return false;
     }
     return true;
 }
@@ -404,32 +532,49 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     *out = (ff_lits){0};
     if (pat == NULL)
         return FF_OK;
-    /* the top-level branches one by one: each keeps all its requirements (a group of
-     * alternatives inside keeps only its union, see parse_alt) */
+    /* the top-level branches one by one: each is spelled out when it can be (one exact
+     * branch per string), else keeps all its requirements (a group of alternatives
+     * inside keeps only its union, see parse_alt) */
     conj *b = malloc(sizeof *b);
+    lset *spelt = malloc(sizeof *spelt);
     ff_lits l = {0};
     l.v = malloc(MAX_WORDS * sizeof *l.v);
     l.len = malloc(MAX_WORDS * sizeof *l.len);
     l.id = malloc(MAX_WORDS * sizeof *l.id);
-    l.shape = malloc(2 * MAX_WORDS * sizeof *l.shape);
+    l.shape = malloc(SHAPE_MAX * sizeof *l.shape);
     l.exact = malloc(MAX_WORDS * sizeof *l.exact);
-    if (b == NULL || l.v == NULL || l.len == NULL || l.id == NULL || l.shape == NULL ||
-        l.exact == NULL)
+    if (b == NULL || spelt == NULL || l.v == NULL || l.len == NULL || l.id == NULL ||
+        l.shape == NULL || l.exact == NULL)
         goto nomem;
     size_t pos = 0;
     bool known = true;
     for (;;) {
         size_t from = pos;
-        if (!parse_seq(pat, &pos, 0, b) || b->n == 0 ||
-            l.n + words_of(b) > MAX_WORDS || l.nshape + 2 + b->n > 2 * MAX_WORDS) {
+        if (!parse_seq(pat, &pos, 0, b) || b->n == 0) {
             known = false;
             break;
         }
-        /* one word that is the whole branch, not cut at MAX_LIT */
-        bool exact = b->n == 1 && b->s[0].n == 1 && plain_branch(pat, from, pos) &&
-                     b->s[0].len[0] < MAX_LIT;
-        if (!add_branch(&l, b, exact))
-            goto nomem;
+        if (spell_out(pat, from, pos, spelt)) {
+            if (l.n + spelt->n > MAX_WORDS || l.nshape + 3 * spelt->n > SHAPE_MAX) {
+                known = false;
+                break;
+            }
+            for (size_t k = 0; k < spelt->n; k++) {
+                b->n = 1;
+                b->s[0].n = 1;
+                b->s[0].len[0] = spelt->len[k];
+                memcpy(b->s[0].s[0], spelt->s[k], spelt->len[k]);
+                if (!add_branch(&l, b, true))
+                    goto nomem;
+            }
+        } else {
+            if (l.n + words_of(b) > MAX_WORDS || l.nshape + 2 + b->n > SHAPE_MAX) {
+                known = false;
+                break;
+            }
+            if (!add_branch(&l, b, false))
+                goto nomem;
+        }
         if (pat[pos] != '|')
             break;
         pos++;
@@ -439,10 +584,12 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
         l = (ff_lits){0};
     }
     free(b);
+    free(spelt);
     *out = l;
     return FF_OK;
 nomem:
     free(b);
+    free(spelt);
     ff_lits_clear(&l);
     return FF_ENOMEM;
 }

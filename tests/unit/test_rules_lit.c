@@ -51,25 +51,37 @@ static void test_extract(void **state)
     } rows[] = {
         {"user unknown", "[user unknown]!"},
         {"User Unknown|no such user", "[user unknown]! | [no such user]!"},
-        /* optional characters and groups are not required */
-        {"mailbox (is )?full", "[mailbox ] & [full]"},
-        {"over ?quota", "[quota] & [over]"},
-        {"e-?mail address", "[mail address]"},
+        /* a branch of plain words and groups of them, optional or not, is spelled out: each
+         * string it matches is a sure match ('!') */
+        {"mailbox (is )?full", "[mailbox is full]! | [mailbox full]!"},
+        {"over ?quota", "[over quota]! | [overquota]!"},
+        {"e-?mail address", "[e-mail address]! | [email address]!"},
+        {"(account|mailbox) off", "[account off]! | [mailbox off]!"},
+        {"(?:quota|storage) exceeded", "[quota exceeded]! | [storage exceeded]!"},
+        {"\\(NoEmail\\)", "[(noemail)]!"},
+        {"(user|mailbox) (is )?unknown\\b|no such user",
+         "[unknown] & [user] [mailbox] | [no such user]!"},
+        /* ... but not past MAX_EXPAND strings, MAX_LIT bytes, or with any other syntax,
+         * even a ']' or '}' PCRE2 takes literally */
+        {"(ab|cd|ef|gh)(ij|kl|mn|op)(qr|st|uv|wx)yzw", "[yzw]"},
+        {"(abcdefghijklmnopqrstuvwxyz )?abcdefghijklmnopqrstuvwxyz|qwerty",
+         "[abcdefghijklmnopqrstuvwxyz] | [qwerty]!"},
+        {"abc.def|abc\\.de|xyz]uvw|sure{1}x|abcd{|MAILBOX FULL|ab??cde",
+         "[abc] & [def] | [abc.de]! | [xyz]uvw] | [sur] | [abc] | [mailbox full]! | [cde]"},
+        /* otherwise optional characters and groups are not required */
+        {"mailbox (is )?full\\b", "[mailbox ] & [full]"},
+        {"over ?quota\\b", "[quota] & [over]"},
+        {"e-?mail address\\b", "[mail address]"},
         {"ab*cdef", "[cdef]"},
         {"abc{2}defg", "[defg]"},
         {"x+yzw", "[yzw]"}, /* x is required but not next to yzw in every match */
         {"mailbox.{0,30}(over|exceed)", "[mailbox] & [over] [exceed]"},
         /* a required group supplies its own alternatives; a branch requires all of its
          * sets, rarest (longest words) first */
-        {"(account|mailbox) off", "[account] [mailbox] & [ off]"},
-        {"(?:quota|storage) exceeded", "[ exceeded] & [quota] [storage]"},
+        {"(account|mailbox) off\\b", "[account] [mailbox] & [ off]"},
+        {"(?:quota|storage) exceeded\\b", "[ exceeded] & [quota] [storage]"},
         {"\\b(LPN|OFR)(\\d{3})?[-_]104\\b", "[104] & [lpn] [ofr]"},
-        {"(a|b)cde(no|yes)fgh(ij|kl)mno(pqr)stu", "[cde] & [fgh] & [mno] & [pqr]"},
-        {"(user|mailbox) (is )?unknown|no such user", "[unknown] & [user] [mailbox] | [no such user]!"},
-        {"\\(NoEmail\\)", "[(noemail)]!"},
-        /* only a branch that is nothing but one plain word is a sure match */
-        {"abc.def|abc\\.de|xyz]uvw|sure{1}x|abcd{|MAILBOX FULL",
-         "[abc] & [def] | [abc.de]! | [xyz]uvw] | [sur] | [abc] | [mailbox full]!"},
+        {"(a|b)cde(no|yes)fgh(ij|kl)mno(pqr)stu.", "[cde] & [fgh] & [mno] & [pqr]"},
         {"a[xyz]bcd", "[bcd]"},
         {"[]abc]def", "[def]"},
         {"^Amazon SES \\w+ bounce", "[amazon ses ] & [ bounce]"},
