@@ -110,11 +110,46 @@ static spack pack(const spat *p)
                    mask};
 }
 
+/* A rule's gate: one bit for each value of each cheap condition that can let a query
+ * through, so that ff_rules_match() rejects most rules with one AND and one compare (a
+ * query sets one bit per field, and passes when the rule has all of them) before the
+ * exact tests, which still decide. Fields: the command (CMD_* as they are), the reply
+ * code's class or none, the status class or none, the status subject (0-7, higher, none),
+ * and the provider: none, one not named by any rule, or one of the first G_NPROV names
+ * the rules give. A rule with several statuses opens the classes and subjects of each, so
+ * the gate may pass a pair no single pattern has; it never stops one that would match. */
+enum {
+    G_CMD = 0,               /* 10 bits, CMD_OTHER .. CMD_NONE */
+    G_CODE = 10,             /* none, 2xx, 3xx, 4xx, 5xx */
+    G_SCLASS = 15,           /* none, 2, 4, 5 */
+    G_SUBJ = 19,             /* 0 .. 7, higher, none */
+    G_PROV = 29,             /* none, other, then the names */
+    G_NPROV = 64 - G_PROV - 2,
+};
+
+#define G_FIELD(at, n) ((((uint64_t)1 << (n)) - 1) << (at))
+
+static uint64_t gate_code(int code)
+{
+    return (uint64_t)1 << (G_CODE + (code >= 200 && code <= 599 ? code / 100 - 1 : 0));
+}
+
+static uint64_t gate_sclass(int cls) /* 0 = no status */
+{
+    return (uint64_t)1 << (G_SCLASS + (cls == 2 ? 1 : cls == 4 ? 2 : cls == 5 ? 3 : 0));
+}
+
+static uint64_t gate_subj(int subj) /* -1 = no status */
+{
+    return (uint64_t)1 << (G_SUBJ + (subj < 0 ? 9 : subj < 8 ? subj : 8));
+}
+
 /* Field order matters for speed: ff_rules_match() reads the counts, the command mask and
  * the first status patterns of every rule on every call, so they come first and share a
  * cache line; in declaration order they sat ~900 bytes apart (after the status array) and
  * walking the set touched three or four lines per rule. */
 typedef struct rule {
+    uint64_t gate;    /* the queries that may pass the conditions below (see gate_rules) */
     size_t nproviders, ncodes, nstatuses;
     unsigned cmdmask; /* 0 = any command */
     bool has_text;    /* a text pattern is a condition: re, or pat until its first match */
@@ -140,6 +175,8 @@ typedef struct rule {
 
 struct ff_rules {
     rule **v;    /* in match order */
+    const char *provs[G_NPROV]; /* provider names of the gates, borrowed from the rules */
+    size_t nprovs;
     size_t n, cap;
     pcre2_match_context *mctx; /* read-only after creation: shared by all threads */
     ff_litindex *ix;           /* the words of every rule's lits; NULL = no prefilter */
@@ -616,6 +653,57 @@ static void index_words(ff_rules *set)
     }
 }
 
+/* The gate bit of provider name `p` in `set`, added to the names when new and there is
+ * room; a name past G_NPROV shares the "other" bit (the exact test then decides). */
+static uint64_t gate_prov(ff_rules *set, const char *p, bool add)
+{
+    if (p == NULL || p[0] == '\0')
+        return (uint64_t)1 << G_PROV;
+    for (size_t i = 0; i < set->nprovs; i++) {
+        if (strcmp(set->provs[i], p) == 0)
+            return (uint64_t)1 << (G_PROV + 2 + i);
+    }
+    if (add && set->nprovs < G_NPROV) {
+        set->provs[set->nprovs] = p;
+        return (uint64_t)1 << (G_PROV + 2 + set->nprovs++);
+    }
+    return (uint64_t)1 << (G_PROV + 1);
+}
+
+/* Every rule's gate, again (rules were added, and with them provider names). */
+static void gate_rules(ff_rules *set)
+{
+    set->nprovs = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        rule *r = set->v[i];
+        uint64_t g = r->cmdmask != 0 ? (uint64_t)r->cmdmask << G_CMD : G_FIELD(G_CMD, 10);
+        if (r->ncodes == 0)
+            g |= G_FIELD(G_CODE, 5);
+        for (size_t k = 0; k < r->ncodes; k++) /* 550, or 5 for "5xx" */
+            g |= gate_code(r->codes[k] < 10 ? r->codes[k] * 100 : r->codes[k]);
+        if (r->nstatuses == 0)
+            g |= G_FIELD(G_SCLASS, 4) | G_FIELD(G_SUBJ, 10);
+        for (size_t k = 0; k < r->nstatuses; k++) {
+            spack sp = r->statuses[k];
+            if (sp.val >> 31) { /* "none" */
+                g |= gate_sclass(0) | gate_subj(-1);
+                continue;
+            }
+            int cls = (int)(sp.val >> 20 & 0xF), subj = (int)(sp.val >> 10 & 0x3FF);
+            g |= cls != 0 ? gate_sclass(cls) : gate_sclass(2) | gate_sclass(4) | gate_sclass(5);
+            if (sp.mask & status_key(0, 0x3FF, 0))
+                g |= gate_subj(subj);
+            else
+                g |= G_FIELD(G_SUBJ, 9); /* any subject, but there must be a status */
+        }
+        if (r->nproviders == 0)
+            g |= G_FIELD(G_PROV, 64 - G_PROV);
+        for (size_t k = 0; k < r->nproviders; k++)
+            g |= gate_prov(set, r->providers[k], true);
+        r->gate = g;
+    }
+}
+
 /* Parse `data` and insert its rules at the front (user files) or the back (built-ins, in
  * file order) of the set. */
 static ff_status load(ff_rules *set, const char *name, const char *data, size_t len,
@@ -677,8 +765,10 @@ static ff_status load(ff_rules *set, const char *name, const char *data, size_t 
     }
     p.n = 0;
     parser_free(&p);
-    if (!lazy) /* the built-in files are indexed once, after the last (ff_rules_builtin) */
+    if (!lazy) { /* the built-in files are indexed once, after the last (ff_rules_builtin) */
         index_words(set);
+        gate_rules(set);
+    }
     return FF_OK;
 }
 
@@ -716,6 +806,7 @@ ff_status ff_rules_builtin(ff_rules **out, ff_error *err)
         }
     }
     index_words(s);
+    gate_rules(s);
     *out = s;
     return FF_OK;
 }
@@ -903,6 +994,9 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
         if (cmd == 0)
             cmd = CMD_OTHER;
     }
+    uint64_t qgate = (uint64_t)cmd << G_CMD | gate_code(q->code) |
+                     gate_sclass(have_status ? sc : 0) | gate_subj(have_status ? ss : -1) |
+                     gate_prov((ff_rules *)rules, q->provider, false);
     const char *text = q->text != NULL ? q->text : "";
     size_t tlen = q->text != NULL ? q->text_len : 0;
     if (tlen > FF_REPLY_MAX)
@@ -920,7 +1014,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
         rule *r = rules->v[i]; /* not const: prepare_once() completes it */
-        if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
+        if ((r->gate & qgate) != qgate || !provider_ok(r, q->provider) || !code_ok(r, q->code) ||
             !status_ok(r, have_status, skey) ||
             (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
             continue;

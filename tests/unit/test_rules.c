@@ -142,6 +142,76 @@ static void test_absent_conditions(void **state)
     ff_rules_free(r);
 }
 
+/* Each condition alone, through the whole matcher: the rule "[mine]" (text "qqzzq") must
+ * hit exactly the queries its conditions allow, whatever the shortcuts inside (a gate per
+ * rule, sharing bits among providers past the first few dozen). */
+static void test_conditions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cond;
+        int code;
+        const char *status, *command, *provider;
+        bool hit;
+    } rows[] = {
+        {"status = 5.7.26", 550, "5.7.26", NULL, NULL, true},
+        {"status = 5.7.26", 550, "5.7.2", NULL, NULL, false},
+        {"status = 5.7.26", 550, "4.7.26", NULL, NULL, false},
+        {"status = 5.7.26", 550, NULL, NULL, NULL, false},
+        {"status = x.10.*", 550, "4.10.3", NULL, NULL, true},
+        {"status = x.10.*", 550, "4.9.3", NULL, NULL, false},
+        {"status = 5.*.*", 550, "5.3.0", NULL, NULL, true},
+        {"status = 5.*.*", 550, NULL, NULL, NULL, false},
+        {"status = none 4.4.7", 550, NULL, NULL, NULL, true},
+        {"status = none 4.4.7", 450, "4.4.7", NULL, NULL, true},
+        {"status = none 4.4.7", 550, "5.4.7", NULL, NULL, false},
+        {"status = 2.1.5 4.2.2", 450, "4.1.5", NULL, NULL, false}, /* class of one, subject of the other */
+        {"code = 2xx", 250, NULL, NULL, NULL, true},
+        {"code = 2xx", 0, NULL, NULL, NULL, false},
+        {"code = 2xx", 354, NULL, NULL, NULL, false},
+        {"code = 2xx", 600, NULL, NULL, NULL, false},
+        {"code = 550 421", 421, NULL, NULL, NULL, true},
+        {"code = 550 421", 450, NULL, NULL, NULL, false},
+        {"command = DATA BDAT", 550, NULL, "bdat", NULL, true},
+        {"command = DATA", 550, NULL, NULL, NULL, false},
+        {"command = NONE", 550, NULL, NULL, NULL, true},
+        {"command = RCPT", 550, NULL, "XFOO", NULL, false},
+        {"provider = p40", 550, NULL, NULL, "p40", true},
+        {"provider = p40", 550, NULL, NULL, "p41", false},
+        {"provider = p3 p39", 550, NULL, NULL, "p39", true},
+        {"provider = p3", 550, NULL, NULL, "", false},
+        {"code = 5xx", 550, "5.1.1", "RCPT", "p12", true},
+    };
+    /* forty providers named before, so the later ones share their gate bits */
+    char many[4096] = "";
+    for (int i = 1; i <= 40; i++) {
+        size_t n = strlen(many);
+        snprintf(many + n, sizeof many - n, "[p%d]\nprovider = p%d\ntext = never-%d\n"
+                 "reason = onhold\n", i, i, i);
+    }
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ff_rules *r = NULL;
+        assert_int_equal(ff_rules_builtin(&r, NULL), FF_OK);
+        ff_error err = {0};
+        if (ff_rules_load_buffer(r, "many", many, strlen(many), &err) != FF_OK)
+            fail_msg("%s", err.msg);
+        char mine[256];
+        snprintf(mine, sizeof mine, "[mine]\n%s\ntext = qqzzq\nreason = onhold\n",
+                 rows[i].cond);
+        if (ff_rules_load_buffer(r, "m", mine, strlen(mine), &err) != FF_OK)
+            fail_msg("%s", err.msg);
+        ff_rules_query q = {.code = rows[i].code, .status = rows[i].status,
+                            .text = "qqzzq", .text_len = 5, .command = rows[i].command,
+                            .provider = rows[i].provider};
+        ff_rules_hit hit;
+        ff_status st = ff_rules_match(r, &q, &hit);
+        bool got = st == FF_OK && strcmp(hit.id, "mine") == 0;
+        if (got != rows[i].hit)
+            fail_msg("row %zu (%s): hit %d, want %d", i, rows[i].cond, got, rows[i].hit);
+        ff_rules_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_user_rules_win),
         cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_absent_conditions),
+        cmocka_unit_test(test_conditions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
