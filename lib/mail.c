@@ -56,7 +56,7 @@
 #endif
 
 #if !GLIB_CHECK_VERSION(2, 46, 0)
-#error "copy_headers() hands g_malloc()ed strings to free(): needs GLib 2.46 or later"
+#error "decode_value() hands g_malloc()ed strings to free(): needs GLib 2.46 or later"
 #endif
 
 #define MAIL_DEPTH_MAX 16
@@ -760,14 +760,19 @@ static char *content_type_line(const entity *e)
     return out;
 }
 
-/* The top-level headers, names and values one after the other in one block (m->hstore):
- * a plain value is written there directly, any other is decoded by header_value() and
- * copied. Two allocations per message instead of one or two per header. */
+/* The top-level headers, each name and its raw value (continuation lines included, capped
+ * at MAIL_HEADER_VALUE_MAX) one after the other in one block (m->hstore): two
+ * allocations per message instead of one or two per header.
+ *
+ * The values are decoded when ff_mail_header() first asks for them, not here: a bounce's
+ * header block is mostly Received, DKIM-Signature, ARC-* and X-* fields that no scanner
+ * reads (over the corpus, fewer than one field in five is ever asked for), and unfolding
+ * and checking every byte of them was most of the cost of the top-level headers. */
 static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
 {
     size_t pos = 0, nl, vl, cap = 0;
     const char *name, *val;
-    buf store = {.max = (size_t)-1}; /* "name\0value\0" for each header, one after another */
+    buf store = {.max = (size_t)-1}; /* "name\0" and the raw value for each header */
     /* one walk over the fields, the array grown as they come (a counting walk first cost
      * as much again) */
     while (!store.oom && m->nheaders < MAIL_HEADERS_MAX &&
@@ -791,25 +796,18 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
             name = nm;
             nl = strlen(nm);
         }
-        size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX, len;
-        if (!buf_room(&store, nl + cvl + 1)) {
+        size_t cvl = vl < MAIL_HEADER_VALUE_MAX ? vl : MAIL_HEADER_VALUE_MAX;
+        if (!buf_room(&store, nl + 1 + cvl)) {
             g_free(nm);
             break;
         }
         char *d = store.p + store.n;
         memcpy(d, name, nl);
         d[nl] = '\0';
+        memcpy(d + nl + 1, val, cvl);
         g_free(nm);
-        if (!plain_value(val, cvl, d + nl + 1, &len)) {
-            char *v = header_value(val, vl, &len);
-            if (buf_room(&store, nl + len + 1))
-                memcpy(store.p + store.n + nl + 1, v, len + 1);
-            g_free(v);
-        }
-        if (store.oom)
-            break;
-        m->nheaders++;
-        store.n += nl + 1 + len + 1;
+        m->headers[m->nheaders++] = (ff_header){.value = NULL, .raw_len = cvl};
+        store.n += nl + 1 + cvl;
     }
     if (store.oom) {
         free(store.p);
@@ -821,11 +819,24 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
     for (size_t i = 0; i < m->nheaders; i++) {
         m->headers[i].name = (char *)p;
         p += strlen(p) + 1;
-        m->headers[i].value = (char *)p;
-        p += strlen(p) + 1;
+        m->headers[i].raw = p;
+        p += m->headers[i].raw_len;
     }
     m->hstore = store.p;
     return FF_OK;
+}
+
+/* The value of a header copy_headers() kept raw, decoded as a person reads it: a plain
+ * value unfolded by plain_value(), any other by header_value(). A new string, NULL when out
+ * of memory. */
+static char *decode_value(const char *raw, size_t n)
+{
+    char *d = malloc(n + 1);
+    size_t len;
+    if (d != NULL && plain_value(raw, n, d, &len))
+        return d;
+    free(d);
+    return header_value(raw, n, &len); /* g_malloc()ed: free() takes it (GLib >= 2.46) */
 }
 
 /* The text/html parts, in order, decoded and stripped of their tags into w->html. */
@@ -938,9 +949,15 @@ const char *ff_mail_header(const ff_mail *m, const char *name)
      * implies equal after | 0x20) skips strcasecmp() for nearly every other header. */
     unsigned char first = (unsigned char)name[0] | 0x20;
     for (size_t i = 0; i < m->nheaders; i++) {
-        const char *h = m->headers[i].name;
-        if (h != NULL && ((unsigned char)h[0] | 0x20) == first && strcasecmp(h, name) == 0)
-            return m->headers[i].value;
+        ff_header *h = &m->headers[i];
+        if (h->name == NULL || ((unsigned char)h->name[0] | 0x20) != first ||
+            strcasecmp(h->name, name) != 0)
+            continue;
+        /* decoded on the first ask (see copy_headers()); NULL as if absent when out of
+         * memory */
+        if (h->value == NULL && h->raw != NULL)
+            h->value = decode_value(h->raw, h->raw_len);
+        return h->value;
     }
     return NULL;
 }
@@ -949,7 +966,10 @@ void ff_mail_free(ff_mail *m)
 {
     if (m == NULL)
         return;
-    free(m->hstore); /* every name and value (copy_headers) */
+    for (size_t i = 0; m->headers != NULL && i < m->nheaders; i++)
+        if (m->headers[i].raw != NULL) /* a value ff_mail_header() decoded, or NULL */
+            free(m->headers[i].value);
+    free(m->hstore); /* every name and raw value (copy_headers) */
     free(m->headers);
     free(m->content_type);
     free(m->text);

@@ -12,14 +12,18 @@
 #include "fivefifty/error.h"
 
 typedef struct ff_header {
-    char *name;  /* as written (in the mail's hstore) */
-    char *value; /* unfolded, RFC 2047 decoded to UTF-8 (in the mail's hstore) */
+    char *name;      /* as written (in the mail's hstore) */
+    char *value;     /* unfolded, RFC 2047 decoded to UTF-8; read it with ff_mail_header():
+                        a parsed mail decodes it from `raw` on the first ask (owned by the
+                        mail then), a hand-built one sets it and leaves raw NULL */
+    const char *raw; /* the value as written (in the mail's hstore), or NULL */
+    size_t raw_len;
 } ff_header;
 
 typedef struct ff_mail {
     ff_header *headers;  /* top-level headers of the bounce, in order */
     size_t nheaders;
-    char *hstore;        /* one block holding every header's name and value */
+    char *hstore;        /* one block holding every header's name and raw value */
     char *content_type;       /* "multipart/report; report-type=..." lower-cased type/subtype */
     char *text;               /* the human-readable parts of the bounce (text/plain, and
                                  text/html turned into text), outside any returned message,
@@ -45,8 +49,9 @@ typedef struct ff_mail {
  * (not a message at all), FF_ENOMEM. Release with ff_mail_free() in every case. */
 ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err);
 
-/* ff_mail_header() returns the first top-level header named `name` (case-insensitive),
- * borrowed from m, or NULL. */
+/* ff_mail_header() returns the value of the first top-level header named `name`
+ * (case-insensitive), borrowed from m, or NULL. The value is decoded on the first ask and
+ * kept in m, so one ff_mail must not be read by two threads at once. */
 const char *ff_mail_header(const ff_mail *m, const char *name);
 
 /* ff_mail_free() releases what `m` owns and zeroes it; NULL is accepted. */
