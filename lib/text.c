@@ -115,7 +115,7 @@ char *ff_unfold(const char *s, size_t len)
             }
         }
         unsigned char c = (unsigned char)s[i++];
-        if (isspace(c)) {
+        if (isspace(c) || c == '\0') {
             space = o > 0;
             continue;
         }

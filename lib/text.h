@@ -65,7 +65,9 @@ void ff_trim(const char **s, size_t *len);
 char *ff_strndup_trim(const char *s, size_t len);
 
 /* ff_unfold() copies s[0..len), turning every run of white space (line ends included) into
- * one space and trimming both ends. Caller frees. Returns NULL on ENOMEM. */
+ * one space and trimming both ends. A NUL byte counts as white space: the copy is a C
+ * string, and a NUL inside it would cut off what follows (or leave nothing at all).
+ * Caller frees. Returns NULL on ENOMEM. */
 char *ff_unfold(const char *s, size_t len);
 
 /* ff_addr_find() finds the first mail address (local@domain, optionally in <...>) in

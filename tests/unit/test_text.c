@@ -103,12 +103,41 @@ static void test_startswith_case(void **state)
     }
 }
 
+static void test_unfold(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len; /* 0: strlen(s) */
+        const char *want;
+    } rows[] = {
+        {"  550 5.1.1\r\n   user unknown  ", 0, "550 5.1.1 user unknown"},
+        {"a\tb\n\n\nc", 0, "a b c"},
+        {"0123456789abcdef 0123456789", 0, "0123456789abcdef 0123456789"}, /* runs of 8 */
+        {"   ", 0, ""},
+        /* a NUL is white space: before the fix a leading one gave an empty diagnostic */
+        {"\0\0\0" "421 mx.example.org (smtp)... Deferred", 40,
+         "421 mx.example.org (smtp)... Deferred"},
+        {"550\0\0\0\0\0\0\0\0\0\0user unknown", 25, "550 user unknown"},
+        {"a\0", 2, "a"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].s);
+        char *got = ff_unfold(rows[i].s, len);
+        assert_non_null(got);
+        if (strcmp(got, rows[i].want) != 0)
+            fail_msg("row %zu: unfold gave '%s', want '%s'", i, got, rows[i].want);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_rows),
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_startswith_case),
+        cmocka_unit_test(test_unfold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
