@@ -350,13 +350,7 @@ void ff_lits_clear(ff_lits *l)
 {
     if (l == NULL)
         return;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l->len);
-    free(l->id);
-    free(l->shape);
-    free(l->exact);
+    free(l->v); /* the one block behind every array and word (see pack) */
     *l = (ff_lits){0};
 }
 
@@ -505,25 +499,73 @@ static size_t words_of(const conj *c)
     return w;
 }
 
-/* Append the words of one top-level branch's requirements to `l` (its arrays hold room
- * for MAX_WORDS words and as many shape entries). */
-static bool add_branch(ff_lits *l, const conj *c, bool exact)
+/* The words of one pattern while it is read, at their largest: kept once per extraction
+ * and packed into exact room at the end (pack). Allocated at this size for every pattern
+ * and kept, they were 16 KB a pattern, 2.4 MB for the built-in rules, all of it touched
+ * (a chunk header on every page): a quarter of a short decode's page faults. */
+typedef struct scratch {
+    size_t n, nshape, nbranch, bytes;
+    size_t len[MAX_WORDS];
+    unsigned shape[SHAPE_MAX];
+    bool exact[MAX_WORDS];
+    char words[MAX_WORDS][MAX_LIT];
+} scratch;
+
+/* Append the words of one top-level branch's requirements to `sc`; false when they do not
+ * fit (MAX_WORDS words, SHAPE_MAX shape entries). */
+static bool add_branch(scratch *sc, const conj *c, bool exact)
 {
-    l->exact[l->nbranch] = exact;
-    l->shape[l->nshape++] = (unsigned)c->n;
-    l->shape[l->nshape++] = (unsigned)words_of(c);
+    if (sc->n + words_of(c) > MAX_WORDS || sc->nshape + 2 + c->n > SHAPE_MAX)
+        return false;
+    sc->exact[sc->nbranch] = exact;
+    sc->shape[sc->nshape++] = (unsigned)c->n;
+    sc->shape[sc->nshape++] = (unsigned)words_of(c);
     for (size_t k = 0; k < c->n; k++) {
-        l->shape[l->nshape++] = (unsigned)c->s[k].n;
+        sc->shape[sc->nshape++] = (unsigned)c->s[k].n;
         for (size_t i = 0; i < c->s[k].n; i++) {
-            size_t n = c->s[k].len[i];
-            if ((l->v[l->n] = malloc(n + 1)) == NULL)
-                return false;
-            memcpy(l->v[l->n], c->s[k].s[i], n);
-            l->v[l->n][n] = '\0';
-            l->len[l->n++] = n;
+            memcpy(sc->words[sc->n], c->s[k].s[i], c->s[k].len[i]);
+            sc->len[sc->n] = c->s[k].len[i];
+            sc->bytes += c->s[k].len[i] + 1;
+            sc->n++;
         }
     }
-    l->nbranch++;
+    sc->nbranch++;
+    return true;
+}
+
+/* Round up to the alignment of anything the block holds after it. */
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* `sc` as an ff_lits in one allocation: the word pointers, lengths, numbers, shape and
+ * exact flags, then the words. False on ENOMEM. */
+static bool pack(const scratch *sc, ff_lits *out)
+{
+    size_t n = sc->n;
+    size_t o_len = align8(n * sizeof(char *)), o_id = o_len + align8(n * sizeof(size_t));
+    size_t o_shape = o_id + align8(n * sizeof(unsigned));
+    size_t o_exact = o_shape + align8(sc->nshape * sizeof(unsigned));
+    size_t o_words = o_exact + align8(sc->nbranch * sizeof(bool));
+    char *block = malloc(o_words + sc->bytes);
+    if (block == NULL)
+        return false;
+    *out = (ff_lits){.v = (char **)(void *)block, .len = (size_t *)(void *)(block + o_len),
+                     .id = (unsigned *)(void *)(block + o_id), .n = n,
+                     .shape = (unsigned *)(void *)(block + o_shape), .nshape = sc->nshape,
+                     .nbranch = sc->nbranch, .exact = (bool *)(block + o_exact)};
+    memcpy(out->len, sc->len, n * sizeof *out->len);
+    memset(out->id, 0, n * sizeof *out->id);
+    memcpy(out->shape, sc->shape, sc->nshape * sizeof *out->shape);
+    memcpy(out->exact, sc->exact, sc->nbranch * sizeof *out->exact);
+    char *w = block + o_words;
+    for (size_t i = 0; i < n; i++) {
+        out->v[i] = w;
+        memcpy(w, sc->words[i], sc->len[i]);
+        w[sc->len[i]] = '\0';
+        w += sc->len[i] + 1;
+    }
     return true;
 }
 
@@ -537,15 +579,13 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
      * inside keeps only its union, see parse_alt) */
     conj *b = malloc(sizeof *b);
     lset *spelt = malloc(sizeof *spelt);
-    ff_lits l = {0};
-    l.v = malloc(MAX_WORDS * sizeof *l.v);
-    l.len = malloc(MAX_WORDS * sizeof *l.len);
-    l.id = malloc(MAX_WORDS * sizeof *l.id);
-    l.shape = malloc(SHAPE_MAX * sizeof *l.shape);
-    l.exact = malloc(MAX_WORDS * sizeof *l.exact);
-    if (b == NULL || spelt == NULL || l.v == NULL || l.len == NULL || l.id == NULL ||
-        l.shape == NULL || l.exact == NULL)
-        goto nomem;
+    scratch *sc = malloc(sizeof *sc);
+    ff_status st = FF_OK;
+    if (b == NULL || spelt == NULL || sc == NULL) {
+        st = FF_ENOMEM;
+        goto done;
+    }
+    sc->n = sc->nshape = sc->nbranch = sc->bytes = 0;
     size_t pos = 0;
     bool known = true;
     for (;;) {
@@ -555,43 +595,27 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
             break;
         }
         if (spell_out(pat, from, pos, spelt)) {
-            if (l.n + spelt->n > MAX_WORDS || l.nshape + 3 * spelt->n > SHAPE_MAX) {
-                known = false;
-                break;
-            }
-            for (size_t k = 0; k < spelt->n; k++) {
+            for (size_t k = 0; known && k < spelt->n; k++) {
                 b->n = 1;
                 b->s[0].n = 1;
                 b->s[0].len[0] = spelt->len[k];
                 memcpy(b->s[0].s[0], spelt->s[k], spelt->len[k]);
-                if (!add_branch(&l, b, true))
-                    goto nomem;
+                known = add_branch(sc, b, true);
             }
         } else {
-            if (l.n + words_of(b) > MAX_WORDS || l.nshape + 2 + b->n > SHAPE_MAX) {
-                known = false;
-                break;
-            }
-            if (!add_branch(&l, b, false))
-                goto nomem;
+            known = add_branch(sc, b, false);
         }
-        if (pat[pos] != '|')
+        if (!known || pat[pos] != '|')
             break;
         pos++;
     }
-    if (!known || pat[pos] != '\0') {
-        ff_lits_clear(&l);
-        l = (ff_lits){0};
-    }
+    if (known && pat[pos] == '\0' && sc->n > 0 && !pack(sc, out))
+        st = FF_ENOMEM;
+done:
     free(b);
     free(spelt);
-    *out = l;
-    return FF_OK;
-nomem:
-    free(b);
-    free(spelt);
-    ff_lits_clear(&l);
-    return FF_ENOMEM;
+    free(sc);
+    return st;
 }
 
 bool ff_lits_text_ok(const char *text, size_t len)
@@ -648,7 +672,16 @@ struct ff_litindex {
     size_t npost, postcap;
     size_t npats;
     unsigned head[BUCKETS]; /* first word of each bucket, plus one */
+    /* one bit per pair of bytes that begins a word: the scan asks it of every position of
+     * the text before the bucket, and most positions begin no word (a lookup of 8 KB, in
+     * the cache throughout, where the bucket's hash and chain cost several loads) */
+    uint64_t pair[65536 / 64];
 };
+
+static unsigned pair_at(const char *s)
+{
+    return (unsigned)(unsigned char)s[0] | (unsigned)(unsigned char)s[1] << 8;
+}
 
 /* The first four bytes at s (n of them present, at least three) as one number; the
  * bucket is a hash of the first three only, which every word has. */
@@ -712,6 +745,8 @@ static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned
     ix->w[ix->n] = (iword){.key = key, .mask = wl > 3 ? 0xFFFFFFFFu : 0xFFFFFFu,
                            .next = ix->head[b], .len = wl, .s = w};
     ix->head[b] = (unsigned)ix->n + 1;
+    unsigned pr = pair_at(w);
+    ix->pair[pr / 64] |= (uint64_t)1 << (pr % 64);
     *out = (unsigned)ix->n;
     ix->n++;
     return FF_OK;
@@ -783,6 +818,9 @@ void ff_litindex_scan(const ff_litindex *ix, const char *lower_text, size_t len,
     size_t nfound = 0;
     memset(seen, 0, ix->n + ix->npats);
     for (size_t pos = 0; pos + FF_LITS_MIN <= len; pos++) {
+        unsigned pr = pair_at(lower_text + pos);
+        if (!(ix->pair[pr / 64] >> (pr % 64) & 1))
+            continue;
         uint32_t key = key_at(lower_text + pos, len - pos);
         for (unsigned id = ix->head[bucket(key)]; id != 0; id = ix->w[id - 1].next) {
             const iword *w = &ix->w[id - 1];
