@@ -691,6 +691,11 @@ static ff_status from_attached(const struct ff_rules *rules, const ff_mail *m,
     return FF_ENOTFOUND;
 }
 
+void ff_decode_prepare(void)
+{
+    ff_mail_prepare();
+}
+
 ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
                     ff_bounce *out, ff_error *err)
 {

@@ -962,6 +962,12 @@ const char *ff_mail_header(const ff_mail *m, const char *name)
     return NULL;
 }
 
+void ff_mail_prepare(void)
+{
+    pthread_once(&conv_once, keep_converters);
+    ff_gm_open();
+}
+
 void ff_mail_free(ff_mail *m)
 {
     if (m == NULL)

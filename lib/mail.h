@@ -54,6 +54,10 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
  * kept in m, so one ff_mail must not be read by two threads at once. */
 const char *ff_mail_header(const ff_mail *m, const char *name);
 
+/* ff_mail_prepare() opens GMime and the resident charset converters now, once per
+ * process (see ff_decode_prepare()). */
+void ff_mail_prepare(void);
+
 /* ff_mail_free() releases what `m` owns and zeroes it; NULL is accepted. */
 void ff_mail_free(ff_mail *m);
 

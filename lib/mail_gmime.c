@@ -82,6 +82,11 @@ static bool have_gmime(void)
     return loaded;
 }
 
+void ff_gm_open(void)
+{
+    (void)have_gmime();
+}
+
 char *ff_gm_iconv_name(const char *charset)
 {
     if (charset == NULL || !have_gmime())

@@ -14,4 +14,7 @@ char *ff_gm_iconv_name(const char *charset);
  * may still hold invalid UTF-8. */
 char *ff_gm_header_text(const char *raw, size_t n);
 
+/* Opens GMime now, if it is not open yet (what the first call of the two above does). */
+void ff_gm_open(void);
+
 #endif

@@ -67,6 +67,14 @@ typedef struct ff_bounce {
 ff_status ff_decode(const struct ff_rules *rules, const char *data, size_t len,
                     ff_bounce *out, ff_error *err);
 
+/* ff_decode_prepare() opens now what decoding otherwise opens the first time a message
+ * needs it: GMime (encoded-words, charset names) and the converters of the charsets
+ * bounces use most. A caller with a CPU to spare calls it on a thread of its own while it
+ * does something else (loads the rules, reads the first messages), so that the first
+ * messages do not wait for it; calling it is never needed, and calling it again, or from
+ * several threads, or beside ff_decode() on other threads, is safe. Nothing to free. */
+void ff_decode_prepare(void);
+
 /* ff_bounce_clear() frees every record and zeroes `b`; NULL is accepted. */
 void ff_bounce_clear(ff_bounce *b);
 
