@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -383,9 +384,13 @@ int cmd_decode(int argc, char **argv)
      * and the first messages are read here: both are a few milliseconds that the first
      * messages would otherwise wait for, one after the other, with the other CPUs idle.
      * Nothing waits for the thread but the end: a message that needs GMime sooner waits in
-     * its pthread_once() for just as long as it must. */
+     * its pthread_once() for just as long as it must. One file (an agent's one bounce) is
+     * left alone: it may need neither, and its run would wait at the end for both. */
     pthread_t prep;
-    bool preparing = run.jobs > 1 && pthread_create(&prep, NULL, prepare, NULL) == 0;
+    struct stat st0;
+    bool many = argc - optind > 1 ||
+                (stat(argv[optind], &st0) == 0 && S_ISDIR(st0.st_mode));
+    bool preparing = run.jobs > 1 && many && pthread_create(&prep, NULL, prepare, NULL) == 0;
     ff_rules *rules = cli_rules(rule_files, nrules);
     if (rules == NULL) {
         if (preparing)
