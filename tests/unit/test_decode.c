@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,36 @@ static void test_text_bounces(void **state)
     ff_bounce_clear(&b);
 }
 
+static void *prepare_thread(void *arg)
+{
+    (void)arg;
+    ff_decode_prepare();
+    return NULL;
+}
+
+/* ff_decode_prepare() on other threads while a message that needs GMime and the
+ * ISO-2022-JP converter is decoded here: the same record as alone, and calling it again
+ * afterwards changes nothing. (The tsan build runs this too.) */
+static void test_prepare_beside_decode(void **state)
+{
+    (void)state;
+    ff_bounce alone, beside;
+    assert_int_equal(decode_file("iso2022jp-postfix.eml", &alone, NULL), FF_OK);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, prepare_thread, NULL), 0);
+    assert_int_equal(decode_file("iso2022jp-postfix.eml", &beside, NULL), FF_OK);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ff_decode_prepare();
+    assert_int_equal(beside.n, alone.n);
+    assert_string_equal(beside.recs[0].recipient, "taro@example.jp");
+    assert_string_equal(beside.recs[0].diagnostic, alone.recs[0].diagnostic);
+    assert_int_equal(beside.recs[0].decision.reason, alone.recs[0].decision.reason);
+    ff_bounce_clear(&alone);
+    ff_bounce_clear(&beside);
+}
+
 /* Bounces that fail without naming the recipient: the returned message's To names it. */
 static void test_recipient_from_returned(void **state)
 {
@@ -386,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_arf),
         cmocka_unit_test(test_vacation),
         cmocka_unit_test(test_text_bounces),
+        cmocka_unit_test(test_prepare_beside_decode),
         cmocka_unit_test(test_recipient_from_returned),
         cmocka_unit_test(test_dsn_in_text),
         cmocka_unit_test(test_recipient_not_mailbox),
