@@ -24,6 +24,8 @@ n=${#files[@]}
 "$ff" decode --json --quiet "${files[@]}" >"$out/fivefifty.jsonl"
 echo "== accuracy on $n emails ($(wc -l <"$corpus/expected.jsonl") expected records)"
 python3 "$corpus/../score.py" "$corpus/expected.jsonl" "$out/fivefifty.jsonl"
+# which of the status misses are decoding errors and which the peer's own pseudo codes
+python3 bench/status_misses.py "$corpus/expected.jsonl" "$out/fivefifty.jsonl"
 
 # Sisimai decodes the corpus once for the recipient comparison and the timing below.
 perl bench/sisimai.pl 1 "${files[@]}" >"$out/sisimai.jsonl" 2>/dev/null
