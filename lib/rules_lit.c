@@ -142,6 +142,51 @@ typedef struct conj {
     lset s[MAX_AND];
 } conj;
 
+/* The sets one extraction takes and gives back as it recurses (a few per group and per
+ * branch, over 5 KB each): kept for the next taker instead of a malloc() and a free()
+ * every time, which were a third of loading the built-in rules. Freed by pool_free(). */
+#define POOL_MAX 32
+typedef struct pool {
+    lset *sets[POOL_MAX];
+    size_t nsets;
+    conj *conjs[POOL_MAX];
+    size_t nconjs;
+} pool;
+
+static lset *lset_take(pool *p)
+{
+    return p->nsets > 0 ? p->sets[--p->nsets] : malloc(sizeof(lset));
+}
+
+static void lset_give(pool *p, lset *s)
+{
+    if (s != NULL && p->nsets < POOL_MAX)
+        p->sets[p->nsets++] = s;
+    else
+        free(s);
+}
+
+static conj *conj_take(pool *p)
+{
+    return p->nconjs > 0 ? p->conjs[--p->nconjs] : malloc(sizeof(conj));
+}
+
+static void conj_give(pool *p, conj *c)
+{
+    if (c != NULL && p->nconjs < POOL_MAX)
+        p->conjs[p->nconjs++] = c;
+    else
+        free(c);
+}
+
+static void pool_free(pool *p)
+{
+    while (p->nsets > 0)
+        free(p->sets[--p->nsets]);
+    while (p->nconjs > 0)
+        free(p->conjs[--p->nconjs]);
+}
+
 /* *dst = *src, copying only the members in use: a whole lset is over 5 KB, and loading
  * the rules copies sets for every character of every pattern. */
 static void lset_copy(lset *dst, const lset *src)
@@ -198,19 +243,19 @@ static void require(conj *c, const lset *a)
         c->n++;
 }
 
-static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out);
+static bool parse_alt(pool *pl, const char *pat, size_t *pos, int depth, lset *out);
 
 /* One branch from pat[*pos]: the sets of required words in it into *req (n = 0 when
  * none). Leaves *pos on the '|', ')' or NUL that ends the branch. Returns false when the
  * pattern cannot be followed. */
-static bool parse_seq(const char *pat, size_t *pos, int depth, conj *req)
+static bool parse_seq(pool *pl, const char *pat, size_t *pos, int depth, conj *req)
 {
     size_t i = *pos;
     bool ok = true;
-    lset *run = malloc(sizeof *run), *grp = malloc(sizeof *grp);
+    lset *run = lset_take(pl), *grp = lset_take(pl);
     if (run == NULL || grp == NULL) {
-        free(run);
-        free(grp);
+        lset_give(pl, run);
+        lset_give(pl, grp);
         return false;
     }
     req->n = 0;
@@ -267,7 +312,7 @@ static bool parse_seq(const char *pat, size_t *pos, int depth, conj *req)
                 continue;
             }
             i += pat[i + 1] == '?' ? 3 : 1;
-            if (!parse_alt(pat, &i, depth + 1, grp) || pat[i] != ')') {
+            if (!parse_alt(pl, pat, &i, depth + 1, grp) || pat[i] != ')') {
                 ok = false;
                 break;
             }
@@ -309,24 +354,24 @@ static bool parse_seq(const char *pat, size_t *pos, int depth, conj *req)
     if (ok)
         END_RUN();
 #undef END_RUN
-    free(run);
-    free(grp);
+    lset_give(pl, run);
+    lset_give(pl, grp);
     *pos = i;
     return ok;
 }
 
 /* The branches of a group from pat[*pos] up to the ')' that ends them: the union of each
  * branch's best set into *out (n = 0 when a branch has none or the union is too large). */
-static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out)
+static bool parse_alt(pool *pl, const char *pat, size_t *pos, int depth, lset *out)
 {
-    conj *b = malloc(sizeof *b);
+    conj *b = conj_take(pl);
     if (b == NULL)
         return false;
     bool known = true;
     out->n = 0;
     for (;;) {
-        if (!parse_seq(pat, pos, depth, b)) {
-            free(b);
+        if (!parse_seq(pl, pat, pos, depth, b)) {
+            conj_give(pl, b);
             return false;
         }
         if (b->n == 0 || out->n + b->s[0].n > MAX_SET)
@@ -340,7 +385,7 @@ static bool parse_alt(const char *pat, size_t *pos, int depth, lset *out)
             break;
         (*pos)++;
     }
-    free(b);
+    conj_give(pl, b);
     if (!known)
         out->n = 0;
     return true;
@@ -365,7 +410,7 @@ void ff_lits_clear(ff_lits *l)
  * anchors, \b, lookarounds, and even a ']' or '}' PCRE2 would take literally) says no. */
 #define MAX_EXPAND 32
 
-static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out);
+static bool ex_seq(pool *pl, const char *pat, size_t *pos, size_t to, int depth, lset *out);
 
 /* a := a followed by one of b; false past MAX_EXPAND strings or MAX_LIT - 1 bytes */
 static bool product(lset *a, const lset *b, lset *tmp)
@@ -397,11 +442,12 @@ static bool product(lset *a, const lset *b, lset *tmp)
 }
 
 /* The alternatives of a group from pat[*pos] to its ')' (left on it) into *out. */
-static bool ex_alt(const char *pat, size_t *pos, size_t to, int depth, lset *out, lset *tmp)
+static bool ex_alt(pool *pl, const char *pat, size_t *pos, size_t to, int depth, lset *out,
+                   lset *tmp)
 {
     out->n = 0;
     for (;;) {
-        if (!ex_seq(pat, pos, to, depth, tmp) || out->n + tmp->n > MAX_EXPAND)
+        if (!ex_seq(pl, pat, pos, to, depth, tmp) || out->n + tmp->n > MAX_EXPAND)
             return false;
         memcpy(out->len + out->n, tmp->len, tmp->n * sizeof tmp->len[0]);
         memcpy(out->s + out->n, tmp->s, tmp->n * sizeof tmp->s[0]);
@@ -413,9 +459,9 @@ static bool ex_alt(const char *pat, size_t *pos, size_t to, int depth, lset *out
 }
 
 /* One sequence from pat[*pos] up to a '|' or ')' or `to` into *out. */
-static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out)
+static bool ex_seq(pool *pl, const char *pat, size_t *pos, size_t to, int depth, lset *out)
 {
-    lset *item = malloc(sizeof *item), *tmp = malloc(sizeof *tmp);
+    lset *item = lset_take(pl), *tmp = lset_take(pl);
     bool ok = item != NULL && tmp != NULL && depth < MAX_DEPTH;
     size_t i = *pos;
     out->n = 1;
@@ -428,7 +474,7 @@ static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out
                 break;
             }
             i += pat[i + 1] == '?' ? 3 : 1;
-            if (!ex_alt(pat, &i, to, depth + 1, item, tmp) || i >= to || pat[i] != ')') {
+            if (!ex_alt(pl, pat, &i, to, depth + 1, item, tmp) || i >= to || pat[i] != ')') {
                 ok = false;
                 break;
             }
@@ -470,18 +516,18 @@ static bool ex_seq(const char *pat, size_t *pos, size_t to, int depth, lset *out
         }
         ok = product(out, item, tmp);
     }
-    free(item);
-    free(tmp);
+    lset_give(pl, item);
+    lset_give(pl, tmp);
     *pos = i;
     return ok;
 }
 
 /* The strings the top-level branch pat[from..to) matches into *out, or false when it is
  * not of the form above, has too many, or one shorter than FF_LITS_MIN. */
-static bool spell_out(const char *pat, size_t from, size_t to, lset *out)
+static bool spell_out(pool *pl, const char *pat, size_t from, size_t to, lset *out)
 {
     size_t i = from;
-    if (!ex_seq(pat, &i, to, 0, out) || i != to)
+    if (!ex_seq(pl, pat, &i, to, 0, out) || i != to)
         return false;
     for (size_t k = 0; k < out->n; k++) {
         if (out->len[k] < FF_LITS_MIN)
@@ -577,8 +623,9 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     /* the top-level branches one by one: each is spelled out when it can be (one exact
      * branch per string), else keeps all its requirements (a group of alternatives
      * inside keeps only its union, see parse_alt) */
-    conj *b = malloc(sizeof *b);
-    lset *spelt = malloc(sizeof *spelt);
+    pool pl = {0};
+    conj *b = conj_take(&pl);
+    lset *spelt = lset_take(&pl);
     scratch *sc = malloc(sizeof *sc);
     ff_status st = FF_OK;
     if (b == NULL || spelt == NULL || sc == NULL) {
@@ -590,11 +637,11 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     bool known = true;
     for (;;) {
         size_t from = pos;
-        if (!parse_seq(pat, &pos, 0, b) || b->n == 0) {
+        if (!parse_seq(&pl, pat, &pos, 0, b) || b->n == 0) {
             known = false;
             break;
         }
-        if (spell_out(pat, from, pos, spelt)) {
+        if (spell_out(&pl, pat, from, pos, spelt)) {
             for (size_t k = 0; known && k < spelt->n; k++) {
                 b->n = 1;
                 b->s[0].n = 1;
@@ -612,8 +659,9 @@ ff_status ff_lits_extract(const char *pat, ff_lits *out)
     if (known && pat[pos] == '\0' && sc->n > 0 && !pack(sc, out))
         st = FF_ENOMEM;
 done:
-    free(b);
-    free(spelt);
+    conj_give(&pl, b);
+    lset_give(&pl, spelt);
+    pool_free(&pl);
     free(sc);
     return st;
 }
