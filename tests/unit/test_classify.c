@@ -128,8 +128,20 @@ static const row table[] = {
      ".", "policyviolation", "hard", "stop", NULL, NULL},
     {"550 5.7.350 Remote server returned message detected as spam", ".", "policyviolation",
      "hard", "hold", NULL, NULL},
+    /* Mimecast's list: a Blocked Senders entry refuses this sender (rejected); the
+     * Anti-Spoofing policy refuses what the message claims (policyviolation) */
     {"550 Rejected by header based Blocked Senders - MIMECAST_POLICY_VIOLATION", ".",
+     "rejected", "hard", "hold", NULL, NULL},
+    {"550 Rejected by header based Anti-Spoofing policy: ann@example.com [refAB12]", ".",
      "policyviolation", "hard", "hold", NULL, NULL},
+    {"550 Envelope blocked - User Entry - https://community.mimecast.com/docs/DOC-1369#550",
+     "RCPT", "rejected", "hard", "hold", NULL, NULL},
+    {"554 Email rejected due to security policies", ".", "virusdetected", "hard", "none",
+     NULL, NULL},
+    {"550 dmarc sender invalid - envelope rejected", "RCPT", "authfailure", "hard", "hold",
+     "sender", NULL},
+    {"451 Internal resources are temporarily unavailable", "RCPT", "badreputation", "soft",
+     "retry", "sender", NULL},
     {"554 5.7.1 Service unavailable; Client host blocked using Barracuda Reputation, "
      "see http://www.barracudanetworks.com/reputation", "RCPT", "blocked", "hard", "hold", NULL, NULL},
     {"550 5.7.1 Your IP is listed on our customer block list", "RCPT", "blocked", "hard", "hold",

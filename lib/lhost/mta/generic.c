@@ -201,6 +201,27 @@ static ff_status from_header(const ff_mail *m, ff_hits *out)
     return st;
 }
 
+/* The remote host a diagnostic names on a "host: mx.example.net" line (GMX and other
+ * Exim-like texts write it so, between the command and the reply), a name with a dot
+ * and nothing but host-name characters; the record's remote MTA when it has none. */
+static ff_status named_host(ff_hit *h, const char *d)
+{
+    size_t dl = strlen(d);
+    const char *p = ff_memcasemem(d, dl, "host: ");
+    if (p == NULL || (p > d && p[-1] != ' '))
+        return FF_OK;
+    p += 6;
+    size_t n = 0;
+    bool dot = false;
+    while (p[n] != '\0' && (isalnum((unsigned char)p[n]) || p[n] == '.' || p[n] == '-')) {
+        dot = dot || p[n] == '.';
+        n++;
+    }
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    return dot && n > 2 ? mta_set_host(h, p, n) : FF_OK;
+}
+
 static ff_status scan(const ff_mail *m, ff_hits *out)
 {
     const char *t = m->text;
@@ -309,6 +330,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
         const char *d = h->diagnostic;
         if (st == FF_OK && d != NULL && ff_startswith_case(d, strlen(d), "SMTP:"))
             st = mta_set_command(h, d + 5, strcspn(d + 5, " "));
+        if (st == FF_OK && d != NULL)
+            st = named_host(h, d);
         if (st == FF_OK)
             st = mta_set(&h->dsn_action, "failed", 6);
     }
