@@ -98,6 +98,15 @@ static void returned_read(const char *h, size_t len, returned *r, bool quoted)
             while (ff_line_next(h, len, &p2, &cl, &cll) && cll && (cl[0] == ' ' || cl[0] == '\t'))
                 end = (size_t)(cl + cll - h);
             *slots[i] = ff_unfold(colon + 1, (size_t)(h + end - (colon + 1)));
+            /* A copy quoted in the bounce's text is as the sender wrote it; a returned
+             * part's fields were decoded with the rest of the MIME (mail.c). */
+            if (quoted && *slots[i] && strstr(*slots[i], "=?") != NULL) {
+                char *d = ff_mail_header_decode(*slots[i], strlen(*slots[i]));
+                if (d != NULL) {
+                    free(*slots[i]);
+                    *slots[i] = d;
+                }
+            }
             if (*slots[i] && !**slots[i]) {
                 free(*slots[i]);
                 *slots[i] = NULL;

@@ -962,6 +962,11 @@ const char *ff_mail_header(const ff_mail *m, const char *name)
     return NULL;
 }
 
+char *ff_mail_header_decode(const char *raw, size_t n)
+{
+    return decode_value(raw, n);
+}
+
 void ff_mail_prepare(void)
 {
     pthread_once(&conv_once, keep_converters);

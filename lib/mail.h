@@ -54,6 +54,11 @@ ff_status ff_mail_parse(const char *data, size_t len, ff_mail *m, ff_error *err)
  * kept in m, so one ff_mail must not be read by two threads at once. */
 const char *ff_mail_header(const ff_mail *m, const char *name);
 
+/* ff_mail_header_decode() turns a header value as written (n bytes, maybe folded, maybe
+ * holding RFC 2047 encoded-words or 8-bit bytes) into UTF-8 text, as ff_mail_header()
+ * gives the bounce's own headers. Caller frees; NULL on ENOMEM. */
+char *ff_mail_header_decode(const char *raw, size_t n);
+
 /* ff_mail_prepare() opens GMime and the resident charset converters now, once per
  * process (see ff_decode_prepare()). */
 void ff_mail_prepare(void);
