@@ -265,6 +265,37 @@ static void set_untyped(parser *p, char **slot, const char *s, size_t n)
     set(p, slot, ff_unfold(rest, rl));
 }
 
+/* An MTA field: the host it names. RFC 3464 gives "dns; name", and MTAs add a comment
+ * ("mx.example.net (tcp_intranet-daemon)", allowed anywhere in a structured field) or the
+ * address they connected to ("mx.example.net [192.0.2.1]"); the name alone is what
+ * provider detection and a person read. An address literal alone ("[192.0.2.1]") gives
+ * the address; a value this does not follow is kept as written. */
+static void set_mta(parser *p, char **slot, const char *s, size_t n)
+{
+    const char *t, *rest;
+    size_t tl, rl;
+    split_type(s, n, &t, &tl, &rest, &rl);
+    ff_trim(&rest, &rl);
+    size_t i = 0;
+    if (rl > 2 && rest[0] == '[') {
+        rest++;
+        rl--;
+        while (i < rl && rest[i] != ']')
+            i++;
+    } else {
+        while (i < rl && rest[i] != ' ' && rest[i] != '\t' && rest[i] != '[' && rest[i] != '(' &&
+               rest[i] != '\r' && rest[i] != '\n')
+            i++;
+        while (i > 0 && rest[i - 1] == '.')
+            i--;
+    }
+    if (i == 0 || i == rl) {
+        set_untyped(p, slot, s, n);
+        return;
+    }
+    set(p, slot, ff_unfold(rest, i));
+}
+
 static void set_addr(parser *p, char **slot, char **type, const char *s, size_t n)
 {
     if (*slot != NULL)
@@ -348,7 +379,7 @@ static void message_field(parser *p, enum mf mf, const char *v, size_t n)
 {
     ff_dsn *d = p->out;
     switch (mf) {
-    case MF_REPORTING: set_untyped(p, &d->reporting_mta, v, n); break;
+    case MF_REPORTING: set_mta(p, &d->reporting_mta, v, n); break;
     case MF_RECEIVED: set_untyped(p, &d->received_from_mta, v, n); break;
     case MF_GATEWAY: set_untyped(p, &d->dsn_gateway, v, n); break;
     case MF_ARRIVAL: set(p, &d->arrival_date, ff_unfold(v, n)); break;
@@ -412,7 +443,7 @@ static void field_done(parser *p, pending *f)
         }
         break;
     }
-    case RF_REMOTE: set_untyped(p, &r->remote_mta, v, n); break;
+    case RF_REMOTE: set_mta(p, &r->remote_mta, v, n); break;
     case RF_DIAG: {
         if (r->diagnostic != NULL)
             break;

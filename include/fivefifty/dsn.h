@@ -40,7 +40,9 @@ typedef struct ff_dsn_recipient {
     char *action;               /* lower-cased: failed, delayed, delivered, relayed,
                                    expanded */
     char status[FF_STATUS_MAX]; /* "5.1.1"; "" when absent or not a valid code */
-    char *remote_mta;           /* without its "dns;" prefix */
+    char *remote_mta;           /* the host name: without its "dns;" prefix, a comment
+                                   or the "[address]" after it (the address when that is
+                                   all it gives) */
     char *diagnostic;           /* Diagnostic-Code text after "type;", unfolded */
     char *diagnostic_type;      /* "smtp", "x-unix", ... lower-cased; NULL when untyped */
     char *last_attempt_date;
@@ -53,7 +55,7 @@ typedef struct ff_dsn_recipient {
 } ff_dsn_recipient;
 
 typedef struct ff_dsn {
-    char *reporting_mta;        /* without "dns;" */
+    char *reporting_mta;        /* the host name, as remote_mta */
     char *received_from_mta;
     char *dsn_gateway;
     char *arrival_date;
