@@ -221,6 +221,11 @@ static const char *explicit_command(const char *d)
         const char *p = d;
         while ((p = ff_memcasemem(p, len - (size_t)(p - d), words[w])) != NULL) {
             size_t at = (size_t)(p - d), end = at + strlen(words[w]);
+            /* the command is a word of its own: "email from x" names no MAIL FROM */
+            if (at > 0 && isalnum((unsigned char)d[at - 1])) {
+                p++;
+                continue;
+            }
             for (size_t i = 0; i < best; i++) {
                 size_t bl = strlen(said[i].before), al = strlen(said[i].after);
                 if (said[i].word == w && bl <= at &&
@@ -243,8 +248,17 @@ static void rec_classify(const struct ff_rules *rules, ff_bounce_record *r)
         if (c)
             r->command = strdup(c); /* NULL on ENOMEM: classified without it */
     }
+    /* Without a remote MTA, an address or mailbox failure (X.1.x, X.2.x) was found by the
+     * reporting MTA itself, the one that holds the mailboxes (an Exchange Online tenant
+     * that has no such user): it is the receiving side, and its name the provider's. A
+     * relay that could not reach the next hop (X.4.x) is only the sender's own route. */
+    const char *host = r->remote_mta;
+    if (host == NULL && r->reporting_mta != NULL && r->status[0] != '\0' &&
+        r->status[1] == '.' && (r->status[2] == '1' || r->status[2] == '2') &&
+        r->status[3] == '.')
+        host = r->reporting_mta;
     ff_classify_input in = {.code = r->code, .status = r->status, .text = r->diagnostic,
-                            .command = r->command, .remote_host = r->remote_mta,
+                            .command = r->command, .remote_host = host,
                             .recipient = r->recipient, .dsn_action = r->dsn_action};
     ff_classify(rules, &in, &r->decision);
     if (!r->code)
