@@ -1,7 +1,8 @@
 /* gmail.c - the notices Gmail and Google Workspace send when they cannot deliver
  *
  * Two layouts are in use. The current one starts with a title between asterisks and
- * quotes the receiving server after "The response was:":
+ * quotes the receiving server after "The response was:" (Workspace: "The response from
+ * the remote server was:"):
  *
  *   ** Address not found **                 (or Message not delivered, Message blocked,
  *                                             Delivery incomplete, ...)
@@ -185,6 +186,8 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
 
     /* the server's reply, else Google's own words */
     const char *d = after(t, len, "The response was:");
+    if (!d) /* Google Workspace's wording of the same */
+        d = after(t, len, "The response from the remote server was:");
     if (!d)
         d = after(t, len, "The error that the other server returned was:");
     if (!d)
