@@ -120,8 +120,9 @@ static const row table[] = {
      "again; this message has been in the queue too long.", NULL, "networkerror", NULL, NULL,
      NULL, NULL},
     {"all hosts have been failing for a long time", NULL, "expired", NULL, NULL, NULL, NULL},
-    {"554 5.7.1 [CS01] Message rejected due to local policy.", ".", "blocked", "hard", "hold",
-     NULL, NULL},
+    /* Apple's own word for CS01 is policy, not a blocklisted IP */
+    {"554 5.7.1 [CS01] Message rejected due to local policy.", ".", "policyviolation", "hard",
+     "hold", NULL, NULL},
     {"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "RCPT",
      "userunknown", "hard", "suppress", NULL, NULL},
     {"550 5.7.520 Access denied, Your organization does not allow external forwarding.",
