@@ -5,6 +5,7 @@
  * whose "Message" string holds it. One hit per recipient:
  *
  *   Bounce     bounce.bouncedRecipients[]: emailAddress, action, status, diagnosticCode;
+ *              bounce.remoteMtaIp, the server it was talking to;
  *              without a diagnosticCode (SES decided by itself: its suppression list, an
  *              address that bounced before) the diagnostic names SES's bounceType and
  *              bounceSubType, which the amazonses rules read.
@@ -145,8 +146,9 @@ static ff_status bounces(json_t *b, ff_hits *out)
         const char *code = untyped(str(r, "diagnosticCode"));
         const char *action = str(r, "action") ? str(r, "action")
                                                : (transient ? "delayed" : "failed");
+        /* remoteMtaIp: the server SES was talking to when it failed (SES gives no name) */
         st = hit_for(out, str(r, "emailAddress"), action, str(r, "status"),
-                     code && *code ? code : own, NULL);
+                     code && *code ? code : own, str(b, "remoteMtaIp"));
         if (st != FF_OK)
             break;
     }
