@@ -53,11 +53,21 @@ static ff_status quoted_host(ff_hit *h, const char *b, size_t n)
         size_t rest = (size_t)(b + n - lt - 1);
         const char *hash = memchr(lt + 1, '#', rest);
         const char *sp = memchr(lt + 1, ' ', rest);
-        if (hash != NULL && sp != NULL && sp + 1 == hash && memchr(lt + 1, '@', (size_t)(sp - lt - 1)) == NULL)
+        if (hash != NULL && sp != NULL && sp + 1 == hash &&
+            memchr(lt + 1, '@', (size_t)(sp - lt - 1)) == NULL)
             return mta_set_host(h, lt + 1, (size_t)(sp - lt - 1));
         lt = memchr(lt + 1, '<', rest);
     }
     return FF_OK;
+}
+
+/* A recipient's block b[0..be) is complete: its diagnostic and the server it quotes. */
+static ff_status close_block(ff_hit *h, const char *b, const char *be)
+{
+    if (h == NULL || b == NULL)
+        return FF_OK;
+    ff_status st = mta_set_diag(h, b, (size_t)(be - b));
+    return st == FF_OK ? quoted_host(h, b, (size_t)(be - b)) : st;
 }
 
 static ff_status scan(const ff_mail *m, ff_hits *out)
@@ -85,11 +95,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
                     ff_memcasemem(l, n, " on ") != NULL && memchr(l, '@', n) != NULL;
         /* a recipient line or the end closes the block of the one before */
         if (!have || rcpt) {
-            if (h != NULL && b != NULL) {
-                st = mta_set_diag(h, b, (size_t)(be - b));
-                if (st == FF_OK)
-                    st = quoted_host(h, b, (size_t)(be - b));
-            }
+            st = close_block(h, b, be);
             if (!have || st != FF_OK)
                 break;
             rindent = ind;
@@ -108,10 +114,7 @@ static ff_status scan(const ff_mail *m, ff_hits *out)
             /* back at the indented recipients' level without a recipient: the list has
              * ended (the older wording's recipients start the line, and its wrapped
              * diagnostics may too) */
-            if (b != NULL)
-                st = mta_set_diag(h, b, (size_t)(be - b));
-            if (st == FF_OK && b != NULL)
-                st = quoted_host(h, b, (size_t)(be - b));
+            st = close_block(h, b, be);
             h = NULL;
             b = be = NULL;
             continue;
