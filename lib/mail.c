@@ -773,12 +773,19 @@ static ff_status copy_headers(ff_mail *m, const char *h, size_t hn)
     size_t pos = 0, nl, vl, cap = 0;
     const char *name, *val;
     buf store = {.max = (size_t)-1}; /* "name\0" and the raw value for each header */
+    /* Sized from the block once: a field's name, NUL and value never take more bytes than
+     * its raw line ("name:" ... line end), so the store is not grown (a name that is not
+     * ASCII may grow it when made UTF-8). The array is guessed from the block at a field
+     * per 48 bytes (bounce headers are mostly long Received and DKIM fields): growing both
+     * from small sizes took four reallocs a message, and each copied what it had. */
+    if (!buf_room(&store, hn))
+        return FF_ENOMEM;
     /* one walk over the fields, the array grown as they come (a counting walk first cost
      * as much again) */
     while (!store.oom && m->nheaders < MAIL_HEADERS_MAX &&
            ff_mime_field_next(h, hn, &pos, &name, &nl, &val, &vl)) {
         if (m->nheaders == cap) {
-            size_t nc = cap ? cap * 2 : 32;
+            size_t nc = cap ? cap * 2 : hn / 48 > 32 ? hn / 48 : 32;
             if (nc > MAIL_HEADERS_MAX)
                 nc = MAIL_HEADERS_MAX;
             ff_header *nh = realloc(m->headers, nc * sizeof *nh);
