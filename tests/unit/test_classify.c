@@ -256,6 +256,41 @@ static void test_table(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* A blocklist rejection's fix sends the sender to whoever keeps the list: a receiver that
+ * quotes Spamhaus (Microsoft does, with its own AS code) is no reason to ask that receiver
+ * for delisting, and its own list is never lifted by Spamhaus. */
+static void test_blocklist_owner(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *reply, *rule, *fix_names;
+    } rows[] = {
+        {"550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To "
+         "request removal from this list see https://www.spamhaus.org/query/ip/192.0.2.1 "
+         "(AS3130). [AM5EUR02FT017.eop-EUR02.prod.protection.outlook.com]",
+         "spamhaus-listed", "spamhaus.org"},
+        {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
+         "zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1",
+         "spamhaus-listed", "spamhaus.org"},
+        {"550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your "
+         "Internet service provider since part of their network is on our block list (S3150).",
+         "microsoft-as-block", "sender.office.com"},
+        {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
+         "b.barracudacentral.org; http://www.barracudanetworks.com/reputation/?ip=192.0.2.1",
+         "barracuda-listed", "barracudacentral.org"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ff_decision d;
+        assert_int_equal(ff_classify_reply(rules, rows[i].reply, strlen(rows[i].reply), "RCPT",
+                                           &d),
+                         FF_OK);
+        assert_string_equal(d.rule, rows[i].rule);
+        assert_int_equal(d.reason, FF_REASON_BLOCKED);
+        assert_int_equal(d.action, FF_ACTION_HOLD);
+        assert_non_null(strstr(d.fix, rows[i].fix_names));
+    }
+}
+
 /* No data can make a 5.7.x or a sender-side reason suppress an address. */
 static void test_never_suppress_on_policy(void **state)
 {
@@ -392,6 +427,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_never_suppress_on_policy),
+        cmocka_unit_test(test_blocklist_owner),
         cmocka_unit_test(test_inputs),
         cmocka_unit_test(test_names),
     };
