@@ -58,6 +58,43 @@ static const row table[] = {
      "RCPT", "badreputation", "soft", "throttle", "sender", "yahoo"},
     {"550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
      "RCPT", "blocked", "hard", "stop", "sender", NULL},
+    /* documented texts whose words decide over their status or a host name in them */
+    {"550 5.1.1 <a@example.com>: host mx0b-00123.pphosted.com[192.0.2.5] said: 550 5.1.1 "
+     "User unknown", "RCPT", "userunknown", "hard", "suppress", "recipient", NULL},
+    {"550-5.2.1 The user you are trying to contact is receiving mail at a rate that prevents "
+     "additional messages from being delivered.", "RCPT", "ratelimited", NULL, "retry",
+     "recipient", NULL},
+    {"550 5.7.27 Sender address has null MX", "MAIL", "rejected", "hard", "stop", "sender",
+     NULL},
+    {"451-4.7.23 The sending IP address for this message doesn't have a PTR record, or the PTR "
+     "record's forward DNS entry doesn't match the sending IP address.", ".", "requireptr",
+     "soft", "hold", "sender", NULL},
+    {"550-5.7.1 This message does not have authentication information or fails to pass "
+     "authentication checks (SPF or DKIM). To best protect our users from spam, the message "
+     "has been blocked.", ".", "authfailure", "hard", "hold", "sender", NULL},
+    {"550-5.7.1 This message is not RFC 5322 compliant. To reduce the amount of spam sent to "
+     "Gmail, this message has been blocked.", ".", "notcompliantrfc", "hard", NULL, NULL, NULL},
+    {"550-5.7.30 This message was blocked because it didn't pass DKIM authentication.", ".",
+     "authfailure", "hard", "hold", "sender", NULL},
+    {"421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS "
+     "connection.", ".", "failedstarttls", "soft", "hold", "sender", NULL},
+    {"550-5.7.32 The From: header isn't aligned with either the authenticated SPF or DKIM "
+     "organizational domain.", ".", "authfailure", "hard", "hold", "sender", NULL},
+    {"534-5.7.9 Application-specific password required.", "AUTH", "securityerror", "hard",
+     "stop", "sender", NULL},
+    {"550 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM", "MAIL",
+     "securityerror", "hard", "stop", "sender", NULL},
+    {"450 4.7.606 Access denied, please try again later", "RCPT", "badreputation", "soft",
+     "throttle", "sender", NULL},
+    {"553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying "
+     "will NOT succeed.", "RCPT", "badreputation", "hard", "hold", "sender", "yahoo"},
+    {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; "
+     "Error: open resolver; https://www.spamhaus.org/returnc/pub/192.0.2.53", "RCPT",
+     "systemerror", NULL, "none", "recipient", NULL},
+    {"550 5.7.513 Service unavailable, Client host [192.0.2.1] blocked using Customer Block "
+     "list (AS16012607)", "RCPT", "blocked", "hard", "hold", "sender", NULL},
+    {"554 5.7.1 Message rejected: AUP#I-1000 blocked", "RCPT", "blocked", "hard", "hold",
+     "sender", NULL},
     {"421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited",
      "RCPT", "ratelimited", "soft", "throttle", NULL, NULL},
     {"421 Too many concurrent SMTP connections; please try again later", "CONN",
@@ -274,7 +311,10 @@ static void test_blocklist_owner(void **state)
          "spamhaus-listed", "spamhaus.org"},
         {"550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your "
          "Internet service provider since part of their network is on our block list (S3150).",
-         "microsoft-as-block", "sender.office.com"},
+         "microsoft-outlook-block", "supportrequestform"},
+        {"550 5.7.606 Access denied, banned sending IP [192.0.2.1]. To request removal from "
+         "this list please visit https://sender.office.com/ and follow the directions.",
+         "microsoft-ip-block-5.7.606", "sender.office.com"},
         {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
          "b.barracudacentral.org; http://www.barracudanetworks.com/reputation/?ip=192.0.2.1",
          "barracuda-listed", "barracudacentral.org"},
