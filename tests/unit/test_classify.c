@@ -95,6 +95,8 @@ static const row table[] = {
      "list (AS16012607)", "RCPT", "blocked", "hard", "hold", "sender", NULL},
     {"554 5.7.1 Message rejected: AUP#I-1000 blocked", "RCPT", "blocked", "hard", "hold",
      "sender", NULL},
+    {"550 5.5.0 SPF: 192.0.2.1 is not allowed to send mail. LPN004_401", "MAIL", "authfailure",
+     "hard", "hold", "sender", NULL},
     {"421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited",
      "RCPT", "ratelimited", "soft", "throttle", NULL, NULL},
     {"421 Too many concurrent SMTP connections; please try again later", "CONN",
