@@ -81,8 +81,13 @@ static ff_status one(ff_store *s, const ff_bounce_record *rec, int64_t verp_id, 
             done = "suppressed (complaint)";
         }
     }
-    /* A late policy or authentication bounce holds the stream toward that provider. */
-    if (r == FF_OK && stream && (d->action == FF_ACTION_HOLD || d->action == FF_ACTION_STOP)) {
+    /* A late policy or authentication bounce holds the stream toward that provider. One
+     * that says "relaying denied" or asks for AUTH does not stop it: the first hop took the
+     * message, so the stream's route and credentials worked, and the refusal came from a
+     * hop after it (a recipient domain whose MX does not host it). */
+    bool route_fine = d->reason == FF_REASON_NORELAYING || d->reason == FF_REASON_SECURITYERROR;
+    if (r == FF_OK && stream && !(d->action == FF_ACTION_STOP && route_fine) &&
+        (d->action == FF_ACTION_HOLD || d->action == FF_ACTION_STOP)) {
         char why[600];
         snprintf(why, sizeof why, "late bounce: %s (%s): %s", ff_reason_name(d->reason),
                  d->status[0] ? d->status : "-", d->fix);

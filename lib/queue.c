@@ -147,10 +147,27 @@ ff_status queue_act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, co
     int64_t next = 0;
     bool suppress = false, domain = false;
     ff_status st = FF_OK;
+    /* "Relay access denied" or an AUTH demand stops a relay stream: its own relay refuses
+     * it, and every further message would fail alike until a person fixes the route or the
+     * credentials. Delivering straight to MX, the same words come from one recipient
+     * domain's MX (a domain whose MX does not host it, a submission server published as
+     * MX): that domain is broken, not the stream, so only this message fails. */
+    ff_decision own;
+    if (d->action == FF_ACTION_STOP && sc != NULL && sc->route == FF_ROUTE_MX &&
+        (d->reason == FF_REASON_NORELAYING || d->reason == FF_REASON_SECURITYERROR)) {
+        own = *d;
+        own.action = FF_ACTION_NONE;
+        own.side = FF_SIDE_RECIPIENT;
+        own.fix = "The recipient domain's MX will not take mail for it (it refuses to relay "
+                  "or asks for AUTH): that domain's mail set-up is broken; this message failed, "
+                  "the stream goes on.";
+        d = &own; /* what is recorded is what was done */
+    }
+    ff_action action = d->action;
     if (d->reason == FF_REASON_DELIVERED || (code >= 200 && code < 300)) {
         state = FF_Q_SENT;
     } else {
-        switch (d->action) {
+        switch (action) {
         case FF_ACTION_SUPPRESS:
             suppress = ff_suppress_wanted(d, &domain);
             domain = suppress && domain;

@@ -26,6 +26,7 @@ typedef enum sim_after {
     SIM_REPORT_ARF,       /* accepted, then a complaint into the maildir */
     SIM_REPORT_AUTOREPLY, /* accepted, then an out-of-office reply */
     SIM_REPORT_DSN,       /* accepted, then a 5.1.1 DSN arrives later */
+    SIM_REPORT_DSN_RELAY, /* accepted, then a DSN: the next hop refused to relay */
     SIM_DROP_IN_DATA,     /* accepted, then the connection drops in the middle of DATA */
     SIM_CLOSE_AFTER       /* reply, then close the connection (421 does this) */
 } sim_after;

@@ -42,6 +42,8 @@ static const sim_behaviour table[] = {
     {"senderblocked",
      "550 5.1.8 Access denied, bad outbound sender. AS(42004)\r\n",
      SIM_AT_RCPT, SIM_NOTHING, false, false, "550 5.1.8 sender blocked (Microsoft)"},
+    {"norelay", "554 5.7.1 <%s>: Relay access denied\r\n",
+     SIM_AT_RCPT, SIM_NOTHING, false, false, "554 5.7.1 relay access denied (Postfix wording)"},
     {"ratelimit",
      "421-4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited\r\n"
      "421 4.7.28 mail originating from your IP address. Try again later.\r\n",
@@ -57,6 +59,8 @@ static const sim_behaviour table[] = {
      "accepted, then an out-of-office reply into the maildir"},
     {"latebounce", NULL, SIM_AT_RCPT, SIM_REPORT_DSN, false, false,
      "accepted, then a 5.1.1 DSN into the maildir"},
+    {"laterelay", NULL, SIM_AT_RCPT, SIM_REPORT_DSN_RELAY, false, false,
+     "accepted, then a DSN: the next hop refused to relay"},
     {"accept", NULL, SIM_AT_RCPT, SIM_NOTHING, false, false, "any other name: accepted"},
 };
 

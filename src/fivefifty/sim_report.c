@@ -106,7 +106,20 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
                 rcpt, date, strchr(to, '@') ? strchr(to, '@') + 1 : to, boundary);
         fwrite(msg, 1, hl, f);
         fprintf(f, "\r\n--%s--\r\n", boundary);
-    } else if (after == SIM_REPORT_DSN) {
+    } else if (after == SIM_REPORT_DSN || after == SIM_REPORT_DSN_RELAY) {
+        /* the same report, with the next hop's answer: a dead mailbox, or a recipient MX
+         * that does not relay for its own domain */
+        bool relay = after == SIM_REPORT_DSN_RELAY;
+        const char *why = relay ? "the next server refused to relay it"
+                                : "the mailbox does not exist";
+        const char *status = relay ? "5.7.1" : "5.1.1";
+        char dline[600];
+        if (relay)
+            snprintf(dline, sizeof dline, "554 5.7.1 <%s>: Relay access denied", rcpt);
+        else
+            snprintf(dline, sizeof dline,
+                     "550 5.1.1 <%s>: Recipient address rejected: User unknown in local "
+                     "recipient table", rcpt);
         fprintf(f,
                 "From: Mail Delivery System <MAILER-DAEMON@%s>\r\nTo: <%s>\r\nDate: %s\r\n"
                 "Subject: Undelivered Mail Returned to Sender\r\n"
@@ -114,16 +127,16 @@ void sim_report(sim_cfg *cfg, sim_after after, const char *sender, const char *r
                 "Content-Type: multipart/report; report-type=delivery-status;\r\n"
                 "\tboundary=\"%s\"\r\n\r\n"
                 "--%s\r\nContent-Type: text/plain\r\n\r\n"
-                "Your message could not be delivered to <%s>: the mailbox does not exist.\r\n\r\n"
+                "Your message could not be delivered to <%s>: %s.\r\n\r\n"
                 "--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
                 "Reporting-MTA: dns; %s\r\nArrival-Date: %s\r\n\r\n"
                 "Final-Recipient: rfc822; %s\r\nOriginal-Recipient: rfc822; %s\r\n"
-                "Action: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mailstore.%s\r\n"
-                "Diagnostic-Code: smtp; 550 5.1.1 <%s>: Recipient address rejected: User "
-                "unknown in local recipient table\r\nLast-Attempt-Date: %s\r\n\r\n"
+                "Action: failed\r\nStatus: %s\r\nRemote-MTA: dns; mailstore.%s\r\n"
+                "Diagnostic-Code: smtp; %s\r\nLast-Attempt-Date: %s\r\n\r\n"
                 "--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n",
-                cfg->hostname, to, date, seq, cfg->hostname, boundary, boundary, rcpt, boundary,
-                cfg->hostname, date, rcpt, rcpt, cfg->hostname, rcpt, date, boundary);
+                cfg->hostname, to, date, seq, cfg->hostname, boundary, boundary, rcpt, why,
+                boundary, cfg->hostname, date, rcpt, rcpt, status, cfg->hostname, dline, date,
+                boundary);
         fwrite(msg, 1, hl, f);
         fprintf(f, "\r\n--%s--\r\n", boundary);
     } else {

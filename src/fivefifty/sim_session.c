@@ -308,7 +308,7 @@ static void do_data(sess *s)
     for (size_t i = 0; i < s->nrcpt; i++) {
         log_outcome(s, s->rcpts[i].addr, reply, mid);
         if (reply == ok && s->rcpts[i].b->after >= SIM_REPORT_ARF &&
-            s->rcpts[i].b->after <= SIM_REPORT_DSN)
+            s->rcpts[i].b->after <= SIM_REPORT_DSN_RELAY)
             sim_report(s->cfg, s->rcpts[i].b->after, s->from, s->rcpts[i].addr, msg,
                        (size_t)len);
     }

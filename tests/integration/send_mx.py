@@ -2,7 +2,8 @@
 """send_mx.py - route = mx: MX hosts in preference order with failover (the first MX does
 not answer, the second is the simulator), a null MX (RFC 7505) and a domain that does not
 exist are answered without a connection and suppress the whole domain, and a DNS timeout
-is retried; twenty more domains, worked on several at once, each get their message once
+is retried, an MX that refuses to relay for its own domain fails that message alone;
+twenty more domains, worked on several at once, each get their message once
 over a session of their own. DNS comes from a zone file (queue run --zone), SMTP from the
 simulator."""
 import glob
@@ -30,7 +31,8 @@ try:
                 "slow.example TIMEOUT\n")
         for k in range(20):
             f.write("d%d.example MX 10 mx.good.example\n" % k)
-    for to in ("success@good.example", "userunknown@good.example", "a@nullmx.example",
+    for to in ("success@good.example", "userunknown@good.example", "norelay@good.example",
+               "a@nullmx.example",
                "a@nothing.example", "a@slow.example") + tuple(
                    "success@d%d.example" % k for k in range(20)):
         work.run("send", "--from", "shop@example.com", "--to", to, "--subject", "s",
@@ -43,6 +45,12 @@ try:
             out.get("success@good.example", {}).get("remote") == "127.0.0.1", out)
     c.check("the MX's 550 5.1.1 suppresses the address",
             out.get("userunknown@good.example", {}).get("action") == "suppress", out)
+    nr = out.get("norelay@good.example", {})
+    c.check("an MX's 'Relay access denied' fails the message, never stops the stream",
+            nr.get("reason") == "norelaying" and nr.get("state") == "failed" and
+            nr.get("action") == "none", nr)
+    states = [s.get("state") for s in work.json("stream", "list")]
+    c.check("no stream stopped", "stopped" not in states, states)
     n = out.get("a@nullmx.example", {})
     c.check("null MX: notaccept, failed, no connection", n.get("reason") == "notaccept" and
             n.get("state") == "failed" and n.get("status") == "5.1.10" and "remote" not in n, n)

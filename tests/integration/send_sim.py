@@ -23,7 +23,7 @@ try:
                 "route = smtp://127.0.0.1:%d\ntls = none\n" % (sim.port, sim.port))
     boxes = ["success", "userunknown", "bounce", "disabled", "mailboxfull", "greylist",
              "dmarc", "spamrate", "blocklisted", "ratelimit", "complaint", "latebounce",
-             "autoreply", "drop", "slow"]
+             "autoreply", "drop", "slow", "laterelay"]
     for i, who in enumerate(boxes):
         work.run("send", "--stream", "transactional", "--from", "shop@example.com",
                  "--to", "%s@r%d.example" % (who, i), "--subject", "t", "--text", "x")
@@ -34,7 +34,7 @@ try:
             "dmarc": ("held", "hold"), "spamrate": ("held", "hold"),
             "blocklisted": ("held", "hold"), "ratelimit": ("deferred", "throttle"),
             "complaint": ("sent", None), "latebounce": ("sent", None),
-            "autoreply": ("sent", None), "slow": ("sent", None)}
+            "autoreply": ("sent", None), "slow": ("sent", None), "laterelay": ("sent", None)}
     for who, (state, action) in want.items():
         o = out.get(who, {})
         c.check("%s -> %s" % (who, state), o.get("state") == state and
@@ -80,6 +80,13 @@ try:
     c.check("late DSN suppresses", by.get("latebounce", {}).get("action") == "suppress", by)
     c.check("auto-reply changes nothing", by.get("autoreply", {}).get("reason") == "vacation"
             and "suppressed" not in by.get("autoreply", {}).get("done", ""), by)
+    lr = by.get("laterelay", {})
+    c.check("a later 'relay denied' from the next hop is recorded, stops nothing",
+            lr.get("reason") == "norelaying" and "stopped" not in lr.get("done", ""), lr)
+    states = {(s["stream"], s.get("provider", "")): s.get("state") for s in
+              work.json("stream", "list")}
+    c.check("no stream stopped by a late relay refusal", "stopped" not in states.values(),
+            states)
     sup = {s["address"] for s in work.json("suppress", "list")}
     c.check("ingest suppressions", {"complaint@r10.example", "latebounce@r11.example"} <= sup, sup)
 
@@ -95,6 +102,18 @@ try:
     exp = work.run("suppress", "export").stdout
     c.check("export has a header and the entries", exp.startswith("address,scope,reason")
             and "complaint@r10.example" in exp, exp[:200])
+
+    # "Relay access denied" from the stream's own relay stops that stream (a person must fix
+    # the route); send_mx.py checks that the same words from one MX fail only the message.
+    work.run("send", "--stream", "outreach", "--from", "news@example.com",
+             "--to", "norelay@rz.example", "--subject", "t", "--text", "x")
+    nr = {o["recipient"]: o for o in work.json("queue", "run", "--once")}.get(
+        "norelay@rz.example", {})
+    c.check("relay refusal: norelaying, stream stopped", nr.get("reason") == "norelaying" and
+            nr.get("action") == "stop" and nr.get("state") == "held", nr)
+    streams = {(s["stream"], s.get("provider", "")): s for s in work.json("stream", "list")}
+    c.check("the relay stream is stopped", streams.get(("outreach", ""), {}).get("state") ==
+            "stopped", streams)
 finally:
     sim.stop()
     work.close()
