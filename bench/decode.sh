@@ -39,6 +39,10 @@ python3 bench/recipients.py "$corpus/expected.jsonl" "$out/fivefifty.jsonl" "$ou
 # holding the 3,120-path argument array), an eighth of what fivefifty takes and not its work.
 rounds=${ROUNDS:-5}
 echo "== speed: $n emails x $repeat passes, one process each, $rounds rounds"
+# The ratio moves with the machine (Perl and C do not gain alike from a newer CPU): say
+# which one it is, so figures from two machines are not read as one change.
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+echo "machine: $(nproc) CPUs${cpu:+, $cpu}"
 python3 - "$ff" "$repeat" "$rounds" "${files[@]}" <<'PY'
 import statistics, subprocess, sys, time
 ff, rep, rounds, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
