@@ -35,6 +35,7 @@ typedef struct dom {
  * mailbox providers they front so a Proofpoint host in front of anyone is "proofpoint"). */
 static const dom domains[] = {
     /* gateways */
+    D("iphmx.com", "cisco"), /* Cisco Secure Email (IronPort) hosted gateways */
     D("pphosted.com", "proofpoint"),
     D("ppe-hosted.com", "proofpoint"),
     D("proofpoint.com", "proofpoint"),
@@ -110,6 +111,23 @@ static const dom domains[] = {
     D("att.net", "att"),
     D("sbcglobal.net", "att"),
     D("bellsouth.net", "att"),
+    D("t-online.de", "t-online"),
+    D("protonmail.ch", "proton"),
+    D("protonmail.com", "proton"),
+    D("proton.me", "proton"),
+    D("orange.fr", "orange"),
+    D("wanadoo.fr", "orange"),
+    D("laposte.net", "laposte"),
+    D("charter.net", "spectrum"),
+    D("spectrum.net", "spectrum"),
+    D("rr.com", "spectrum"),
+    D("twc.com", "spectrum"),
+    D("cox.net", "cox"),
+    D("qq.com", "tencent"),
+    D("naver.com", "naver"),
+    D("free.fr", "free"),
+    D("libero.it", "libero"),
+    D("seznam.cz", "seznam"),
 };
 
 /* Markers that are not domains, checked in the text only (case-insensitive). */

@@ -48,6 +48,14 @@ static void test_rows(void **state)
          "barracuda"},
         {NULL, NULL, "250 ok google.com.", "gmail"},
         {NULL, NULL, "550 host .com and x..icloud.com", "apple"},
+        /* the other large receivers and gateways, by their MX or address domains */
+        {"mx00.t-online.de", NULL, NULL, "t-online"},
+        {"mailsec.protonmail.ch", NULL, NULL, "proton"},
+        {"mx1.hc1234-12.iphmx.com", NULL, NULL, "cisco"},
+        {NULL, "a@wanadoo.fr", NULL, "orange"},
+        {NULL, "a@roadrunner.rr.com", NULL, "spectrum"},
+        {"mx3.qq.com", NULL, NULL, "tencent"},
+        {NULL, "a@arr.com", NULL, ""}, /* "rr.com" only on a label boundary */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *got = ff_provider_detect(rows[i].host, rows[i].rcpt, rows[i].text);
