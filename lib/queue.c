@@ -163,11 +163,10 @@ ff_status queue_act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, co
                   "the stream goes on.";
         d = &own; /* what is recorded is what was done */
     }
-    ff_action action = d->action;
     if (d->reason == FF_REASON_DELIVERED || (code >= 200 && code < 300)) {
         state = FF_Q_SENT;
     } else {
-        switch (action) {
+        switch (d->action) {
         case FF_ACTION_SUPPRESS:
             suppress = ff_suppress_wanted(d, &domain);
             domain = suppress && domain;
