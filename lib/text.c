@@ -147,11 +147,14 @@ bool ff_addr_find(const char *s, size_t len, size_t *off, size_t *alen)
             continue;
         size_t b = at;
         if (s[at - 1] == '"') {
-            /* quoted local part: walk back to the opening quote */
+            /* quoted local part: walk back to the opening quote, within one line: qtext
+             * holds no control characters (RFC 5322), and a quote found across a line end
+             * or a NUL opened some other string ("|/usr/bin/procmail ..." lines), whose
+             * copy would stop at the NUL without its '@' */
             size_t q = at - 1;
-            while (q > 0 && s[q - 1] != '"')
+            while (q > 0 && s[q - 1] != '"' && (unsigned char)s[q - 1] >= 0x20)
                 q--;
-            if (q == 0)
+            if (q == 0 || s[q - 1] != '"')
                 continue;
             b = q - 1;
         } else {

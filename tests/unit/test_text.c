@@ -131,6 +131,34 @@ static void test_unfold(void **state)
     }
 }
 
+static void test_addr_dup(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len;       /* 0: strlen(s) */
+        const char *want; /* NULL: no address */
+    } rows[] = {
+        {"550 <User@Example.ORG>: unknown", 0, "User@example.org"},
+        {"to \"john smith\"@example.org today", 0, "\"john smith\"@example.org"},
+        {"bare user@mail.example.net.", 0, "user@mail.example.net"},
+        {"no domain dot user@localhost", 0, NULL},
+        /* a quote on an earlier line, or before a NUL, opens no quoted local part (the
+         * fuzzer's find: the copy stopped at the NUL and kept no '@') */
+        {"\"|/usr/bin/procmail\"\n\"@example.org", 0, NULL},
+        {"\"a\0b\"@example.org x@example.net", 31, "x@example.net"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].s);
+        char *got = ff_addr_dup(rows[i].s, len);
+        if (rows[i].want == NULL ? got != NULL
+                                 : got == NULL || strcmp(got, rows[i].want) != 0)
+            fail_msg("row %zu: '%s', want '%s'", i, got ? got : "(none)",
+                     rows[i].want ? rows[i].want : "(none)");
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_startswith_case),
         cmocka_unit_test(test_unfold),
+        cmocka_unit_test(test_addr_dup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
