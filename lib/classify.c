@@ -210,6 +210,11 @@ ff_status ff_action_from_name(const char *name, ff_action *out)
     return FF_ENOTFOUND;
 }
 
+bool ff_reason_blames_route(ff_reason r)
+{
+    return r == FF_REASON_NORELAYING || r == FF_REASON_SECURITYERROR;
+}
+
 bool ff_reason_hardbounce(ff_reason r, int cls)
 {
     switch (r) {

@@ -85,8 +85,8 @@ static ff_status one(ff_store *s, const ff_bounce_record *rec, int64_t verp_id, 
      * that says "relaying denied" or asks for AUTH does not stop it: the first hop took the
      * message, so the stream's route and credentials worked, and the refusal came from a
      * hop after it (a recipient domain whose MX does not host it). */
-    bool route_fine = d->reason == FF_REASON_NORELAYING || d->reason == FF_REASON_SECURITYERROR;
-    if (r == FF_OK && stream && !(d->action == FF_ACTION_STOP && route_fine) &&
+    if (r == FF_OK && stream &&
+        !(d->action == FF_ACTION_STOP && ff_reason_blames_route(d->reason)) &&
         (d->action == FF_ACTION_HOLD || d->action == FF_ACTION_STOP)) {
         char why[600];
         snprintf(why, sizeof why, "late bounce: %s (%s): %s", ff_reason_name(d->reason),

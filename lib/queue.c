@@ -154,7 +154,7 @@ ff_status queue_act(run *r, const ff_queue_item *it, const ff_stream_cfg *sc, co
      * MX): that domain is broken, not the stream, so only this message fails. */
     ff_decision own;
     if (d->action == FF_ACTION_STOP && sc != NULL && sc->route == FF_ROUTE_MX &&
-        (d->reason == FF_REASON_NORELAYING || d->reason == FF_REASON_SECURITYERROR)) {
+        ff_reason_blames_route(d->reason)) {
         own = *d;
         own.action = FF_ACTION_NONE;
         own.side = FF_SIDE_RECIPIENT;

@@ -99,6 +99,12 @@ ff_status ff_action_from_name(const char *name, ff_action *out);
  * hasmoved, and notaccept when permanent. */
 bool ff_reason_hardbounce(ff_reason r, int cls);
 
+/* ff_reason_blames_route() says whether `r` is a refusal of the session itself (relaying
+ * denied, authentication wanted or refused): a stream's own relay saying it stops the
+ * stream; the same words from a recipient's MX, or from a hop after the first, are that
+ * domain's set-up, not the stream's. */
+bool ff_reason_blames_route(ff_reason r);
+
 /* What the classifier is told. Every pointer is borrowed and may be NULL. */
 typedef struct ff_classify_input {
     int code;                 /* SMTP reply code, 0 when unknown */

@@ -487,6 +487,11 @@ static void test_inputs(void **state)
 static void test_names(void **state)
 {
     (void)state;
+    /* the reasons a stream's own route is refused for: only those may stop it */
+    assert_true(ff_reason_blames_route(FF_REASON_NORELAYING));
+    assert_true(ff_reason_blames_route(FF_REASON_SECURITYERROR));
+    assert_false(ff_reason_blames_route(FF_REASON_USERUNKNOWN));
+    assert_false(ff_reason_blames_route(FF_REASON_BLOCKED));
     static const char *const sisimai[] = {
         "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit",
         "expired", "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown",
