@@ -9,16 +9,17 @@
  * DESCRIPTION
  *   The format is documented in include/fivefifty/rules.h. A file is parsed completely into
  *   a private list before anything is added to the set, so a broken file changes nothing.
- *   A set is immutable once loaded but for each pattern's JIT code, added under a lock
- *   before the pattern first runs; every call takes its own PCRE2 match data, which is
- *   what makes ff_classify() safe on a shared set.
+ *   A set is immutable once loaded but for each built-in pattern's compiled code, added
+ *   under a lock before the pattern first runs, and each pattern's JIT code, published
+ *   whole once the pattern is hot (code_for); every call takes its own PCRE2 match data,
+ *   which is what makes ff_classify() safe on a shared set.
  *
  *   Speed: classify sits on the delivery path (every SMTP reply) and on bounce intake, so a
  *   rule is rejected on the cheap conditions (provider, reply code, enhanced status,
  *   command: integer compares on a query parsed once per call) before its pattern runs.
- *   Built-in patterns are compiled, and every pattern JIT-compiled when the platform
- *   supports it, each before its first match (most patterns never run in a process, and
- *   compiling all ~120 at load was a fifth of decoding the whole test corpus once), and a
+ *   Built-in patterns are compiled before their first match (most patterns never run in
+ *   a process, and compiling all ~120 at load was a fifth of decoding the whole test
+ *   corpus once), JIT-compiled once they have run JIT_AFTER times, and a
  *   pattern whose every match must contain certain plain words (rules_lit.c) is not run at
  *   all on a text that lacks them: most rules that reach their pattern fail it, and this
  *   check is one pass over a lower-cased copy of the text, made once per call, that finds
@@ -53,6 +54,16 @@
 #define MAX_FILE (16 * 1024 * 1024)  /* a rules file larger than this is a mistake */
 #define MATCH_LIMIT 200000           /* PCRE2 backtracking budget per pattern and text */
 #define DEPTH_LIMIT 10000
+/* A pattern is JIT-compiled once it has run this many times in the process. JIT code
+ * matches ~8x faster than PCRE2's interpreter here (callgrind on the corpus decode: 2.9k
+ * against 24k instructions a match), but compiling one of the built-in alternations costs
+ * ~270k: about what a dozen interpreted matches lose. Most patterns run a few times in a
+ * process or never (the word prefilter answers first: 182 matches in 3,120 bounces), so
+ * compiling each before its first match was 7 % of a corpus decode's instructions (33
+ * compiles, 8.9M of 123M; 1 % of its CPU time, JIT code being dense); a pattern that keeps
+ * running (a daemon, a large mailbox) pays once, and never much more than the cheaper of
+ * the two choices would have cost. */
+#define JIT_AFTER 16
 
 /* Commands as bits, so a rule's command list is one AND. Bit 0 is "some other command". */
 enum {
@@ -154,7 +165,9 @@ typedef struct rule {
     unsigned cmdmask; /* 0 = any command */
     bool has_text;    /* a text pattern is a condition: re, or pat until its first match */
     pcre2_code *re;
-    atomic_bool ready; /* re is compiled and has been given to pcre2_jit_compile() */
+    atomic_bool ready; /* re is compiled (or failed to) */
+    _Atomic(pcre2_code *) jit; /* re's JIT-compiled copy once it is hot, else NULL */
+    atomic_uint runs;          /* matches run on re, counted up to JIT_AFTER */
     bool status_none;  /* one of the statuses is "none" */
     spack statuses[MAX_STATUSES];
     int codes[MAX_CODES]; /* 550 exact, or 4 / 5 / 2 for "4xx" */
@@ -173,8 +186,21 @@ typedef struct rule {
     int text_line;    /* where its text is, for messages */
 } rule;
 
+/* What ff_rules_match() asks of every rule on every call, for all rules in one array: a
+ * classify call comes between pieces of other work (a bounce decoded, a reply read) that
+ * have pushed the rules out of the cache, and reading each rule's own struct (one line per
+ * rule, allocated apart) made the walk a few hundred cache misses long; 16 bytes a rule
+ * are a tenth of those lines. Only a rule that passes both tests here is read whole. */
+typedef struct rule_head {
+    uint64_t gate; /* the rule's gate */
+    unsigned lit;  /* the rule's pattern number in the word index (lits.num), or NO_LIT */
+} rule_head;
+
+#define NO_LIT 0xFFFFFFFFu /* no text, or a text without words: the prefilter cannot say */
+
 struct ff_rules {
     rule **v;    /* in match order */
+    rule_head *heads; /* v[i]'s in heads[i]; NULL (no memory) = read them from the rules */
     const char *provs[G_NPROV]; /* provider names of the gates, borrowed from the rules */
     size_t nprovs;
     size_t n, cap;
@@ -202,6 +228,7 @@ static void rule_free(rule *r)
     for (size_t i = 0; i < r->nproviders; i++)
         free(r->providers[i]);
     pcre2_code_free(r->re);
+    pcre2_code_free(atomic_load_explicit(&r->jit, memory_order_relaxed));
     ff_lits_clear(&r->lits);
     free(r->fix);
     free(r->pat);
@@ -588,6 +615,8 @@ static ff_status parse_line(parser *p, const char *s, size_t len)
         if (r == NULL)
             return FF_ENOMEM;
         atomic_init(&r->ready, false);
+        atomic_init(&r->jit, NULL);
+        atomic_init(&r->runs, 0);
         if ((r->id = dupn(s + 1, n)) == NULL) {
             free(r);
             return FF_ENOMEM;
@@ -701,6 +730,13 @@ static void gate_rules(ff_rules *set)
         for (size_t k = 0; k < r->nproviders; k++)
             g |= gate_prov(set, r->providers[k], true);
         r->gate = g;
+    }
+    free(set->heads);
+    set->heads = set->n > 0 ? malloc(set->n * sizeof *set->heads) : NULL;
+    for (size_t i = 0; i < set->n && set->heads != NULL; i++) {
+        const rule *r = set->v[i];
+        set->heads[i].gate = r->gate;
+        set->heads[i].lit = r->has_text && r->lits.n > 0 ? r->lits.num : NO_LIT;
     }
 }
 
@@ -876,6 +912,7 @@ void ff_rules_free(ff_rules *rules)
     for (size_t i = 0; i < rules->n; i++)
         rule_free(rules->v[i]);
     free(rules->v);
+    free(rules->heads);
     ff_litindex_free(rules->ix);
     pcre2_match_context_free(rules->mctx);
     free(rules);
@@ -924,13 +961,10 @@ static bool provider_ok(const rule *r, const char *prov)
     return false;
 }
 
-/* Compile r's pattern (a built-in's) and JIT-compile it before it first runs. JIT is an
- * optimisation: without it (no JIT in this build, or W^X memory refused) the interpreter
- * gives the same answers, only slower. Every match runs after the compiles, never beside
- * them, as PCRE2 requires: a thread that finds the flag unset waits on the lock until they
- * are done. Returns false when the pattern does not compile (the rule then never matches;
- * ff_rules_check() reports it). */
-static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Compile r's pattern (a built-in's) before it first runs. Every thread that finds the
+ * flag unset waits on the lock until the compile is done. Returns false when the pattern
+ * does not compile (the rule then never matches; ff_rules_check() reports it). */
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static ff_status prepare_locked(rule *r, ff_error *err)
 {
@@ -938,11 +972,8 @@ static ff_status prepare_locked(rule *r, ff_error *err)
     if (!atomic_load_explicit(&r->ready, memory_order_relaxed)) {
         if (r->re == NULL && r->pat != NULL)
             st = compile_pat(r, r->pat, r->src, r->text_line, err);
-        if (r->re != NULL) {
-            (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
-            free(r->pat);
-            r->pat = NULL;
-        }
+        free(r->pat);
+        r->pat = NULL;
         atomic_store_explicit(&r->ready, true, memory_order_release);
     }
     return st;
@@ -951,11 +982,34 @@ static ff_status prepare_locked(rule *r, ff_error *err)
 static bool prepare_once(rule *r)
 {
     if (!atomic_load_explicit(&r->ready, memory_order_acquire)) {
-        pthread_mutex_lock(&jit_lock);
+        pthread_mutex_lock(&compile_lock);
         (void)prepare_locked(r, NULL);
-        pthread_mutex_unlock(&jit_lock);
+        pthread_mutex_unlock(&compile_lock);
     }
     return r->re != NULL;
+}
+
+/* The code to run r's pattern with: its JIT copy once it has run JIT_AFTER times, else the
+ * compiled pattern itself, which pcre2_match() interprets. PCRE2 forbids JIT-compiling a
+ * pattern while another thread matches with it, so the JIT code goes into a copy that is
+ * published whole; the one thread whose run reaches the count compiles it, the others go
+ * on interpreting meanwhile. JIT is an optimisation: where it is missing (no JIT in this
+ * PCRE2, W^X memory refused) the interpreter gives the same answers. */
+static const pcre2_code *code_for(rule *r)
+{
+    pcre2_code *jit = atomic_load_explicit(&r->jit, memory_order_acquire);
+    if (jit != NULL)
+        return jit;
+    if (atomic_load_explicit(&r->runs, memory_order_relaxed) >= JIT_AFTER ||
+        atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed) + 1 != JIT_AFTER)
+        return r->re;
+    pcre2_code *copy = pcre2_code_copy(r->re);
+    if (copy != NULL && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0) {
+        atomic_store_explicit(&r->jit, copy, memory_order_release);
+        return copy;
+    }
+    pcre2_code_free(copy);
+    return r->re;
 }
 
 ff_status ff_rules_check(ff_rules *rules, ff_error *err)
@@ -963,7 +1017,7 @@ ff_status ff_rules_check(ff_rules *rules, ff_error *err)
     if (rules == NULL)
         return ff_error_set(err, FF_EINVAL, "no rule set");
     ff_status st = FF_OK;
-    pthread_mutex_lock(&jit_lock);
+    pthread_mutex_lock(&compile_lock);
     for (size_t i = 0; i < rules->n && st == FF_OK; i++) {
         rule *r = rules->v[i];
         if (!r->has_text)
@@ -974,7 +1028,7 @@ ff_status ff_rules_check(ff_rules *rules, ff_error *err)
         else
             st = prepare_locked(r, err);
     }
-    pthread_mutex_unlock(&jit_lock);
+    pthread_mutex_unlock(&compile_lock);
     return st;
 }
 
@@ -1013,12 +1067,17 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     const unsigned char *may = NULL; /* per pattern with words: whether it may match */
     enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
-        rule *r = rules->v[i]; /* not const: prepare_once() completes it */
-        if ((r->gate & qgate) != qgate || !provider_ok(r, q->provider) || !code_ok(r, q->code) ||
-            !status_ok(r, have_status, skey) ||
-            (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
+        rule_head h;
+        if (rules->heads != NULL) {
+            h = rules->heads[i];
+        } else {
+            h.gate = rules->v[i]->gate;
+            h.lit = rules->v[i]->has_text && rules->v[i]->lits.n > 0 ? rules->v[i]->lits.num
+                                                                    : NO_LIT;
+        }
+        if ((h.gate & qgate) != qgate)
             continue;
-        if (r->has_text && r->lits.n > 0) {
+        if (h.lit != NO_LIT) {
             if (pre == PRE_UNKNOWN) {
                 pre = PRE_OFF;
                 size_t nw = ff_litindex_size(rules->ix);
@@ -1033,14 +1092,17 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
                     }
                 }
             }
-            if (pre == PRE_ON && may[r->lits.num] == FF_LITS_NO)
+            if (pre == PRE_ON && may[h.lit] == FF_LITS_NO)
                 continue;
         }
+        rule *r = rules->v[i]; /* not const: prepare_once() completes it */
+        if (!provider_ok(r, q->provider) || !code_ok(r, q->code) ||
+            !status_ok(r, have_status, skey) || (r->cmdmask != 0 && (cmd & r->cmdmask) == 0))
+            continue;
         /* A branch that is one plain word is in the text: the pattern matches, and one that
          * only ever matches so is never compiled. Built-in patterns that do not compile
          * would still match here, so the unit tests compile every one (ff_rules_check). */
-        bool sure = r->has_text && r->lits.n > 0 && pre == PRE_ON &&
-                    may[r->lits.num] == FF_LITS_MATCH;
+        bool sure = h.lit != NO_LIT && pre == PRE_ON && may[h.lit] == FF_LITS_MATCH;
         if (r->has_text && !sure) {
             if (md == NULL && (md = pcre2_match_data_create(1, NULL)) == NULL) {
                 result = FF_ENOMEM;
@@ -1048,7 +1110,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
             }
             if (!prepare_once(r))
                 continue;
-            int rc = pcre2_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0, md, rules->mctx);
+            int rc = pcre2_match(code_for(r), (PCRE2_SPTR)text, tlen, 0, 0, md, rules->mctx);
             /* a pattern that hits the match limit does not match: a slow pattern must not
              * decide, and must not stop the rules after it */
             if (rc < 0)

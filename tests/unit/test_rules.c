@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,58 @@ static void test_conditions(void **state)
     }
 }
 
+/* A pattern is interpreted until it has run often, then JIT-compiled into a copy that is
+ * published while other threads go on matching: the answers must not change at the switch,
+ * whichever thread makes it. Each text below holds the pattern's words, so the word
+ * prefilter lets both through and PCRE2 decides every time. */
+struct hot_job {
+    const ff_rules *r;
+    int wrong;
+};
+
+static void *hot_worker(void *arg)
+{
+    struct hot_job *j = arg;
+    static const char yes[] = "452 4.2.2 quota   exceeded for this mailbox";
+    static const char no[] = "452 4.2.2 the quota was exceeded yesterday";
+    for (int i = 0; i < 300; i++) {
+        const char *t = i % 2 ? no : yes;
+        ff_rules_query q = {.code = 452, .status = "4.2.2", .text = t, .text_len = strlen(t)};
+        ff_rules_hit hit;
+        bool mine = ff_rules_match(j->r, &q, &hit) == FF_OK && strcmp(hit.id, "hot") == 0;
+        if (mine != (t == yes))
+            j->wrong++;
+    }
+    return NULL;
+}
+
+static void test_hot_pattern(void **state)
+{
+    (void)state;
+    ff_rules *r = NULL;
+    assert_int_equal(ff_rules_builtin(&r, NULL), FF_OK);
+    const char *mine = "[hot]\ntext = quota\\s+exceeded\\b\nreason = mailboxfull\n";
+    ff_error err;
+    if (ff_rules_load_buffer(r, "hot.rules", mine, strlen(mine), &err) != FF_OK)
+        fail_msg("%s", err.msg);
+    struct hot_job jobs[4];
+    pthread_t t[4];
+    for (int k = 0; k < 4; k++) {
+        jobs[k] = (struct hot_job){r, 0};
+        assert_int_equal(pthread_create(&t[k], NULL, hot_worker, &jobs[k]), 0);
+    }
+    for (int k = 0; k < 4; k++) {
+        pthread_join(t[k], NULL);
+        if (jobs[k].wrong)
+            fail_msg("thread %d: %d wrong answers", k, jobs[k].wrong);
+    }
+    /* and again on this thread, the pattern long hot by now */
+    struct hot_job again = {r, 0};
+    hot_worker(&again);
+    assert_int_equal(again.wrong, 0);
+    ff_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_absent_conditions),
         cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_hot_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
