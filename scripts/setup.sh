@@ -8,6 +8,7 @@ pkgs=(
   libgmime-3.0-dev libpcre2-dev libjansson-dev         # the library and the CLI
   libc-ares-dev libssl-dev libpsl-dev publicsuffix     # DNS, DKIM crypto, org. domains
   libinih-dev libsqlite3-dev libidn2-dev               # configuration, the store, IDN addresses
+  libmimalloc-dev                                      # the CLI's allocator (-Dallocator)
   libcmocka-dev                                        # unit tests
   python3-spf python3-dkim python3-cryptography python3-yaml  # SPF/DKIM peers, RFC 7208 suite
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
