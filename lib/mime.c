@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "text.h"
+
 /* The end of the line starting at i (the '\n' or n) and where the next one starts. */
 static size_t line_end(const char *s, size_t n, size_t i, size_t *next)
 {
@@ -268,7 +270,7 @@ static int boundary_line(const char *s, size_t i, size_t e, const char *bd, size
  * after `from` (itself a line start): its kind (1 a part starts, 2 the closing boundary;
  * 0 when there is none), where it starts (*at) and where the line after it starts (*next).
  *
- * A boundary line holds the boundary two bytes after its start, so memmem() (which skips
+ * A boundary line holds the boundary two bytes after its start, so ff_memmem() (which skips
  * through a part's kilobytes far faster than a walk line by line) finds the candidates,
  * in order, and each is then checked for sitting at a line start and for being one. */
 static int boundary_find(const char *b, size_t bn, size_t from, const char *bd, size_t bl,
@@ -276,7 +278,7 @@ static int boundary_find(const char *b, size_t bn, size_t from, const char *bd, 
 {
     size_t i = from + 2;
     while (i < bn && bn - i >= bl) {
-        const char *p = memmem(b + i, bn - i, bd, bl);
+        const char *p = ff_memmem(b + i, bn - i, bd, bl);
         if (p == NULL)
             break;
         size_t ls = (size_t)(p - b) - 2; /* where the line would start */

@@ -35,6 +35,11 @@ static inline bool ff_line_next(const char *buf, size_t len, size_t *pos, const 
  * case. Returns a pointer into hay or NULL. */
 const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle);
 
+/* ff_memmem() is memmem(): the first needle[0..n) in hay[0..hay_len), a pointer into hay
+ * or NULL (hay itself for an empty needle). Faster than glibc's for the short needles and
+ * texts of a few kilobytes that decoding searches (see text.c). */
+const char *ff_memmem(const char *hay, size_t hay_len, const char *needle, size_t n);
+
 /* ff_startswith_case() says whether s[0..len) starts with `prefix`, ignoring ASCII case.
  *
  * Scanners ask this of nearly every line for many prefixes (mta_cut() alone some 300,000

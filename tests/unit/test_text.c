@@ -56,15 +56,19 @@ static void test_memcasemem_rows(void **state)
     }
 }
 
-/* Random texts over a small alphabet, so matches, near misses and both cases are common. */
+/* Random texts over a small alphabet, so matches, near misses and both cases are common;
+ * long enough for the sixteen-at-a-time search (text.c) and its tail, and with bytes that
+ * differ from another only in the 0x20 bit without being letters ('@' '`', '[' '{'),
+ * which that search lets through for the full compare to refuse. */
+static const char abc[] = "aAbB.-@`[{\0 ";
+
 static void test_memcasemem_random(void **state)
 {
     (void)state;
-    static const char abc[] = "aAbB.-\0 ";
     srand(5);
-    for (int round = 0; round < 20000; round++) {
-        char hay[40], needle[6];
-        size_t len = (size_t)(rand() % 40), n = 1 + (size_t)(rand() % 5);
+    for (int round = 0; round < 40000; round++) {
+        char hay[80], needle[6];
+        size_t len = (size_t)(rand() % 80), n = 1 + (size_t)(rand() % 5);
         for (size_t i = 0; i < len; i++)
             hay[i] = abc[rand() % (sizeof abc - 1)];
         for (size_t i = 0; i < n; i++)
@@ -74,6 +78,29 @@ static void test_memcasemem_random(void **state)
         if (got != want)
             fail_msg("round %d: '%s' in %zu bytes: %td instead of %td", round, needle, len,
                      got ? got - hay : -1, want ? want - hay : -1);
+    }
+}
+
+/* ff_memmem() against the obvious exact search, on the same kind of texts. */
+static void test_memmem_random(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 40000; round++) {
+        char hay[80], needle[6];
+        size_t len = (size_t)(rand() % 80), n = (size_t)(rand() % 6);
+        for (size_t i = 0; i < len; i++)
+            hay[i] = abc[rand() % (sizeof abc - 1)];
+        for (size_t i = 0; i < n; i++)
+            needle[i] = abc[rand() % (sizeof abc - 1)]; /* NULs too: lengths are given */
+        const char *want = NULL;
+        for (size_t i = 0; i + n <= len && want == NULL; i++)
+            if (memcmp(hay + i, needle, n) == 0)
+                want = hay + i;
+        const char *got = ff_memmem(hay, len, needle, n);
+        if (got != want)
+            fail_msg("round %d: %zu-byte needle in %zu bytes: %td instead of %td", round, n,
+                     len, got ? got - hay : -1, want ? want - hay : -1);
     }
 }
 
@@ -164,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_rows),
         cmocka_unit_test(test_memcasemem_random),
+        cmocka_unit_test(test_memmem_random),
         cmocka_unit_test(test_startswith_case),
         cmocka_unit_test(test_unfold),
         cmocka_unit_test(test_addr_dup),

@@ -23,22 +23,8 @@ bool mta_head(const ff_mail *m, const char *needle)
     if (nl > n)
         return false;
     /* Banners are fixed strings in the MTAs' sources, and every scanner's detect() asks
-     * for one or two in every bounce, so the search must be cheap: memchr() (a vector at
-     * a time) jumps to each place the needle's first byte other than a space could sit,
-     * and only there the whole needle is compared. glibc's memmem() built a shift table
-     * per call, which cost more than these 2 KiB of text. */
-    size_t k = 0;
-    while (k + 1 < nl && needle[k] == ' ')
-        k++;
-    const char *t = m->text, *p = t + k, *last = t + (n - nl) + k; /* candidates for t[k] */
-    /* the byte after the found one settles most candidates without a call */
-    size_t k2 = k + 1 < nl ? k + 1 : k;
-    while (p <= last && (p = memchr(p, needle[k], (size_t)(last - p) + 1)) != NULL) {
-        if (p[k2 - k] == needle[k2] && memcmp(p - k, needle, nl) == 0)
-            return true;
-        p++;
-    }
-    return false;
+     * for one or two in every bounce, so the search must be cheap (see ff_memmem()). */
+    return ff_memmem(m->text, n, needle, nl) != NULL;
 }
 
 bool mta_subject_starts(const ff_mail *m, const char *prefix)
