@@ -14,45 +14,61 @@
 #include <emmintrin.h>
 #endif
 
-/* The first place in hay[0..len) where needle[0..n) sits, n >= 2: its first two bytes are
- * looked for together, sixteen positions at a time, and only where both are there is the
- * whole needle compared. Looking for the first byte alone (memchr() a vector at a time,
- * then a compare) stopped at every 'e' or 's' of a text: a scanner's detect() calls this
- * for one or two banners in every bounce, and memchr() was a tenth of a corpus decode's
- * time, two fifths of it from these searches (callgrind).
- * `fold` 0x20 compares the two bytes with their 0x20 bit set, which lets both ASCII cases
- * of a letter through (and, for some other bytes, a partner that the compare then
- * refuses); 0 compares them exactly. */
+/* The first place in hay[0..len) where needle[0..n) sits, n >= 2: its first and last
+ * bytes are looked for together, sixteen places at a time, and only where both are there
+ * is the whole needle compared. Looking for the first byte alone (memchr() a vector at a
+ * time, then a compare) stopped at every 'e' or 's' of a text: a scanner's detect() calls
+ * this for one or two banners in every bounce, and memchr() was a tenth of a corpus
+ * decode's time, two fifths of it from these searches (callgrind). Two bytes a needle's
+ * length apart rarely both match by chance; next to each other they often do ("--" in a
+ * MIME boundary, "th"). `fold` 0x20 compares the two bytes with their 0x20 bit set, which
+ * lets both ASCII cases of a letter through (and, for some other bytes, a partner that the
+ * full compare then refuses); 0 compares them exactly. */
+static bool same(const char *p, const char *needle, size_t n, unsigned char fold)
+{
+    return fold ? strncasecmp(p, needle, n) == 0 : memcmp(p, needle, n) == 0;
+}
+
 static const char *find2(const char *hay, size_t len, const char *needle, size_t n,
                          unsigned char fold)
 {
     if (n > len)
         return NULL;
-    const unsigned char t0 = (unsigned char)needle[0] | fold, t1 = (unsigned char)needle[1] | fold;
+    const unsigned char t0 = (unsigned char)needle[0] | fold,
+                        t1 = (unsigned char)needle[n - 1] | fold;
     const size_t last = len - n; /* the last place the needle can start */
     size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i f = _mm_set1_epi8((char)fold), a0 = _mm_set1_epi8((char)t0),
-                  a1 = _mm_set1_epi8((char)t1);
-    /* positions i..i+15 read bytes up to i+16, which is at most last+1 < len */
-    for (; i + 15 <= last; i += 16) {
-        __m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i)), f);
-        __m128i y =
-            _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i + 1)), f);
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(x, a0), _mm_cmpeq_epi8(y, a1)));
-        while (m != 0) {
-            const char *p = hay + i + (unsigned)__builtin_ctz(m);
-            if (fold ? strncasecmp(p, needle, n) == 0 : memcmp(p, needle, n) == 0)
-                return p;
-            m &= m - 1;
+    if (last >= 15) {
+        const __m128i f = _mm_set1_epi8((char)fold), a0 = _mm_set1_epi8((char)t0),
+                      a1 = _mm_set1_epi8((char)t1);
+        /* the block of places j..j+15 reads bytes up to j+15+n-1, at most len-1 when
+         * j <= last-15; the last block is moved back to end at `last`, and its places
+         * before i, already looked at, are masked off */
+        for (;;) {
+            size_t j = i + 15 <= last ? i : last - 15;
+            __m128i x =
+                _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + j)), f);
+            __m128i y = _mm_or_si128(
+                _mm_loadu_si128((const __m128i *)(const void *)(hay + j + n - 1)), f);
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_and_si128(_mm_cmpeq_epi8(x, a0), _mm_cmpeq_epi8(y, a1)));
+            m &= 0xFFFFu << (i - j);
+            while (m != 0) {
+                const char *p = hay + j + (unsigned)__builtin_ctz(m);
+                if (same(p, needle, n, fold))
+                    return p;
+                m &= m - 1;
+            }
+            if (j + 15 >= last)
+                return NULL;
+            i = j + 16;
         }
     }
 #endif
     for (; i <= last; i++) {
-        if (((unsigned char)hay[i] | fold) != t0 || ((unsigned char)hay[i + 1] | fold) != t1)
-            continue;
-        if (fold ? strncasecmp(hay + i, needle, n) == 0 : memcmp(hay + i, needle, n) == 0)
+        if (((unsigned char)hay[i] | fold) == t0 && ((unsigned char)hay[i + n - 1] | fold) == t1 &&
+            same(hay + i, needle, n, fold))
             return hay + i;
     }
     return NULL;
@@ -74,9 +90,10 @@ const char *ff_memcasemem(const char *hay, size_t hay_len, const char *needle)
         return hay;
     if (n > hay_len)
         return NULL;
-    if (n >= 2 && !((unsigned char)needle[0] & 0x80) && !((unsigned char)needle[1] & 0x80))
+    if (n >= 2 && !((unsigned char)needle[0] & 0x80) && !((unsigned char)needle[n - 1] & 0x80))
         return find2(hay, hay_len, needle, n, 0x20);
-    /* one byte, or a needle that does not start in ASCII: every place its first byte is */
+    /* one byte, or a needle whose first or last byte is not ASCII (a locale may fold
+     * those): every place its first byte is */
     for (size_t i = 0; i + n <= hay_len; i++)
         if (tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[0]) &&
             strncasecmp(hay + i, needle, n) == 0)
