@@ -688,9 +688,10 @@ void ff_lits_lower(const char *text, size_t len, char *dst)
         dst[i] = lower(text[i]);
 }
 
-/* ---- the index: words chained by their first three bytes ---- */
+/* ---- the index: words chained by their first four bytes (three for the shortest) ---- */
 
-#define BUCKETS 4096 /* 1 << 12 (see bucket()): about four times the built-in rules' words */
+#define BUCKET_BITS 12 /* 4096 chains a length class: about four times the built-in words */
+#define FILTER_BITS 16 /* 65536 bits, 8 KB a length class */
 
 /* A branch that a word opens: the word is in the branch's first set, so a text holding it
  * may match that branch, and only then are the branch's other sets looked at. */
@@ -703,15 +704,27 @@ typedef struct posting {
 } posting;
 
 /* A word of the index. Its first four bytes (three for a three-byte word) are kept as one
- * number, so a position of the text is compared with a word in one step and memcmp() runs
- * only for the rest of a word whose start is there. */
+ * number, so a position of the text is compared with a word in one step and the rest of
+ * the word only where its start is there. */
 typedef struct iword {
-    uint32_t key, mask; /* the first bytes, little end first; mask covers those present */
-    unsigned next;      /* next word in the same bucket, plus one; 0 ends the chain */
-    unsigned opens;     /* the word's first posting, plus one; 0 = none */
+    uint32_t key;   /* the first bytes, little end first */
+    unsigned next;  /* next word in the same chain, plus one; 0 ends the chain */
+    unsigned opens; /* the word's first posting, plus one; 0 = none */
     size_t len;
-    const char *s;      /* borrowed from the rules' ff_lits */
+    const char *s;  /* borrowed from the rules' ff_lits */
 } iword;
+
+/* Words of three bytes and longer words are kept apart, each class with its chains and a
+ * filter of one bit per hash of the key: the scan asks a filter of every position of the
+ * text, and nearly all positions begin no word. The filter was once the first two bytes,
+ * which a third of a bounce's positions pass ("re", "in", "ma" begin many words), and the
+ * chain behind the first three bytes held four words on average (user, users, user's);
+ * keyed by four bytes, a position passes only where some word really may start. */
+typedef struct lclass {
+    unsigned head[1u << BUCKET_BITS]; /* first word of each chain, plus one */
+    uint64_t filter[(1u << FILTER_BITS) / 64];
+    size_t n;                         /* its words */
+} lclass;
 
 struct ff_litindex {
     iword *w;
@@ -719,32 +732,31 @@ struct ff_litindex {
     posting *post;
     size_t npost, postcap;
     size_t npats;
-    unsigned head[BUCKETS]; /* first word of each bucket, plus one */
-    /* one bit per pair of bytes that begins a word: the scan asks it of every position of
-     * the text before the bucket, and most positions begin no word (a lookup of 8 KB, in
-     * the cache throughout, where the bucket's hash and chain cost several loads) */
-    uint64_t pair[65536 / 64];
+    lclass c3, c4; /* three-byte words; words of four bytes and more */
 };
 
-static unsigned pair_at(const char *s)
+/* The first three bytes at s as one number, and the first four (s holds at least four). */
+static uint32_t key3_at(const char *s)
 {
-    return (unsigned)(unsigned char)s[0] | (unsigned)(unsigned char)s[1] << 8;
+    return (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
+           (uint32_t)(unsigned char)s[2] << 16;
 }
 
-/* The first four bytes at s (n of them present, at least three) as one number; the
- * bucket is a hash of the first three only, which every word has. */
-static uint32_t key_at(const char *s, size_t n)
+static uint32_t key4_at(const char *s)
 {
-    uint32_t k = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
-                 (uint32_t)(unsigned char)s[2] << 16;
-    if (n > 3)
-        k |= (uint32_t)(unsigned char)s[3] << 24;
-    return k;
+    return key3_at(s) | (uint32_t)(unsigned char)s[3] << 24;
 }
 
-static unsigned bucket(uint32_t key)
+/* One multiply gives both the chain (its top bits) and the filter bit. */
+static uint32_t mix(uint32_t key)
 {
-    return ((key & 0xFFFFFFu) * 0x9E3779B1u) >> (32 - 12);
+    return key * 0x9E3779B1u;
+}
+
+static bool filter_has(const lclass *c, uint32_t h)
+{
+    unsigned b = h >> (32 - FILTER_BITS);
+    return c->filter[b / 64] >> (b % 64) & 1;
 }
 
 ff_litindex *ff_litindex_new(void)
@@ -774,8 +786,9 @@ size_t ff_litindex_size(const ff_litindex *ix)
 /* The number of word `w` (wl bytes, at least FF_LITS_MIN), added to the index when new. */
 static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned *out)
 {
-    uint32_t key = key_at(w, wl);
-    unsigned b = bucket(key), id = ix->head[b];
+    lclass *c = wl == 3 ? &ix->c3 : &ix->c4;
+    uint32_t key = wl == 3 ? key3_at(w) : key4_at(w), h = mix(key);
+    unsigned b = h >> (32 - BUCKET_BITS), id = c->head[b];
     while (id != 0 && !(ix->w[id - 1].len == wl && memcmp(ix->w[id - 1].s, w, wl) == 0))
         id = ix->w[id - 1].next;
     if (id != 0) {
@@ -790,11 +803,11 @@ static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned
         ix->w = nw;
         ix->cap = cap;
     }
-    ix->w[ix->n] = (iword){.key = key, .mask = wl > 3 ? 0xFFFFFFFFu : 0xFFFFFFu,
-                           .next = ix->head[b], .len = wl, .s = w};
-    ix->head[b] = (unsigned)ix->n + 1;
-    unsigned pr = pair_at(w);
-    ix->pair[pr / 64] |= (uint64_t)1 << (pr % 64);
+    ix->w[ix->n] = (iword){.key = key, .next = c->head[b], .len = wl, .s = w};
+    c->head[b] = (unsigned)ix->n + 1;
+    unsigned fb = h >> (32 - FILTER_BITS);
+    c->filter[fb / 64] |= (uint64_t)1 << (fb % 64);
+    c->n++;
     *out = (unsigned)ix->n;
     ix->n++;
     return FF_OK;
@@ -859,33 +872,50 @@ static void open_branches(const ff_litindex *ix, unsigned word, unsigned char *s
 
 #define FOUND_MAX 256 /* words found in one text that are remembered; past it, all are read */
 
+/* The words of chain `id` (plus one) whose key is `key` and that lie whole in t[0..rest):
+ * marked seen, and remembered in found[] while there is room. */
+static void visit(const ff_litindex *ix, unsigned id, uint32_t key, const char *t, size_t rest,
+                  unsigned char *seen, unsigned *found, size_t *nfound)
+{
+    for (; id != 0; id = ix->w[id - 1].next) {
+        const iword *w = &ix->w[id - 1];
+        if (w->key != key || seen[id - 1] || w->len > rest)
+            continue;
+        /* the rest of the word by hand: it nearly always differs within a byte or two,
+         * where a call to memcmp() costs more than the compare */
+        size_t k = 4;
+        while (k < w->len && t[k] == w->s[k])
+            k++;
+        if (k < w->len)
+            continue;
+        seen[id - 1] = 1;
+        if (*nfound < FOUND_MAX)
+            found[*nfound] = id - 1;
+        (*nfound)++;
+    }
+}
+
 void ff_litindex_scan(const ff_litindex *ix, const char *lower_text, size_t len,
                       unsigned char *seen)
 {
     unsigned found[FOUND_MAX];
     size_t nfound = 0;
     memset(seen, 0, ix->n + ix->npats);
+    const bool threes = ix->c3.n > 0;
     for (size_t pos = 0; pos + FF_LITS_MIN <= len; pos++) {
-        unsigned pr = pair_at(lower_text + pos);
-        if (!(ix->pair[pr / 64] >> (pr % 64) & 1))
-            continue;
-        uint32_t key = key_at(lower_text + pos, len - pos);
-        for (unsigned id = ix->head[bucket(key)]; id != 0; id = ix->w[id - 1].next) {
-            const iword *w = &ix->w[id - 1];
-            if ((key & w->mask) != w->key || seen[id - 1] || w->len > len - pos)
-                continue;
-            /* the rest of the word by hand: it nearly always differs within a byte or
-             * two, where a call to memcmp() costs more than the compare */
-            const char *t = lower_text + pos;
-            size_t k = 4;
-            while (k < w->len && t[k] == w->s[k])
-                k++;
-            if (k < w->len)
-                continue;
-            seen[id - 1] = 1;
-            if (nfound < FOUND_MAX)
-                found[nfound] = id - 1;
-            nfound++;
+        const char *t = lower_text + pos;
+        size_t rest = len - pos;
+        if (rest > 3) {
+            uint32_t key = key4_at(t), h = mix(key);
+            if (filter_has(&ix->c4, h))
+                visit(ix, ix->c4.head[h >> (32 - BUCKET_BITS)], key, t, rest, seen, found,
+                      &nfound);
+        }
+        if (threes) {
+            uint32_t key = key3_at(t), h = mix(key);
+            if (filter_has(&ix->c3, h))
+                visit(ix, ix->c3.head[h >> (32 - BUCKET_BITS)], key, t, rest, seen, found,
+                      &nfound);
         }
     }
     /* then the branches each word found opens: a pattern may match when one of them has
