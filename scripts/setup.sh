@@ -9,6 +9,7 @@ pkgs=(
   libc-ares-dev libssl-dev libpsl-dev publicsuffix     # DNS, DKIM crypto, org. domains
   libinih-dev libsqlite3-dev libidn2-dev               # configuration, the store, IDN addresses
   libmimalloc-dev                                      # the CLI's allocator (-Dallocator)
+  libunistring-dev zlib1g-dev                          # static archives for -Dstatic_deps (bench/build.sh)
   libcmocka-dev                                        # unit tests
   python3-spf python3-dkim python3-cryptography python3-yaml  # SPF/DKIM peers, RFC 7208 suite
   clang libclang-rt-14-dev                             # libFuzzer targets, sanitizers
