@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -d build-bench ]; then
-  meson configure build-bench -Db_lto=true -Dstatic_deps=true >/dev/null
+  # --reconfigure, not configure: it also knows options added since the dir was made
+  meson setup --reconfigure build-bench -Db_lto=true -Dstatic_deps=true >/dev/null
 else
   meson setup build-bench --buildtype=release -Db_lto=true -Dstatic_deps=true -Dtests=false >/dev/null
 fi
