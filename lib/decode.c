@@ -558,6 +558,7 @@ static ff_status from_lhost(const struct ff_rules *rules, const ff_mail *m, cons
         r->code = h->code;
         r->diagnostic = dup0(h->diagnostic);
         r->remote_mta = dup0(h->remote_mta);
+        r->reporting_mta = dup0(h->reporting_mta);
         r->command = dup0(h->command);
         r->date = dup0(date);
         r->format = lh->name;

@@ -66,6 +66,7 @@ void ff_hits_free(ff_hits *hits)
         free(h->command);
         free(h->dsn_action);
         free(h->original_recipient);
+        free(h->reporting_mta);
     }
     free(hits->v);
     memset(hits, 0, sizeof *hits);

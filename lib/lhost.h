@@ -33,6 +33,8 @@ typedef struct ff_hit {
     char status[FF_STATUS_MAX];
     char *original_recipient; /* the address before aliasing ("expanded from <x>"), which
                                  a DSN may give as Final-Recipient instead */
+    char *reporting_mta; /* the MTA that wrote the report, when the text names it (an
+                            Amazon SES notification's reportingMTA) */
 } ff_hit;
 
 typedef struct ff_hits {

@@ -122,6 +122,8 @@ static void test_amazonses(void **state)
     assert_string_equal(b.recs[0].diagnostic, "550 5.1.1 <gone@example.org>: User unknown");
     assert_string_equal(b.recs[0].status, "5.1.1");
     assert_int_equal(b.recs[0].decision.reason, FF_REASON_USERUNKNOWN);
+    /* SES's own host, without the "dsn;" type */
+    assert_string_equal(b.recs[0].reporting_mta, "a1-2.smtp-out.us-west-2.amazonses.com");
     assert_string_equal(b.recs[1].recipient, "held@example.net");
     assert_string_equal(b.recs[1].diagnostic, "Amazon SES Permanent bounce (General)");
     ff_bounce_clear(&b);

@@ -5,13 +5,15 @@
  * whose "Message" string holds it. One hit per recipient:
  *
  *   Bounce     bounce.bouncedRecipients[]: emailAddress, action, status, diagnosticCode;
- *              bounce.remoteMtaIp, the server it was talking to;
+ *              bounce.remoteMtaIp, the server it was talking to; bounce.reportingMTA,
+ *              SES's own host that wrote the report;
  *              without a diagnosticCode (SES decided by itself: its suppression list, an
  *              address that bounced before) the diagnostic names SES's bounceType and
  *              bounceSubType, which the amazonses rules read.
  *   Complaint  complaint.complainedRecipients[]: the diagnostic names the complaint and its
  *              complaintFeedbackType (abuse, fraud, ...): reason feedback.
- *   Delivery   delivery.recipients[]: the receiving server's smtpResponse; action delivered.
+ *   Delivery   delivery.recipients[]: the receiving server's smtpResponse; action delivered;
+ *              delivery.reportingMTA as for a bounce.
  *
  * Mail transport may have folded the long JSON lines ("\n " inside a string); a folding
  * line break is never JSON's own whitespace to lose, so they are removed before parsing.
@@ -105,8 +107,10 @@ static const char *untyped(const char *v)
     return semi;
 }
 
+/* One recipient's hit. `mta` is the server SES was talking to, `reporting` SES's own
+ * sending host ("dsn; a8-51.smtp-out.amazonses.com"); either may be NULL. */
 static ff_status hit_for(ff_hits *out, const char *addr, const char *action, const char *status,
-                         const char *diag, const char *mta)
+                         const char *diag, const char *mta, const char *reporting)
 {
     if (addr == NULL || out->n >= MTA_MAX_HITS)
         return FF_OK;
@@ -128,6 +132,9 @@ static ff_status hit_for(ff_hits *out, const char *addr, const char *action, con
         snprintf(h->status, sizeof h->status, "%s", status);
     if (mta && (st = mta_set(&h->remote_mta, mta, strlen(mta))) != FF_OK)
         return st;
+    if (reporting && (reporting = untyped(reporting))[0] != '\0' &&
+        (st = mta_set(&h->reporting_mta, reporting, strlen(reporting))) != FF_OK)
+        return st;
     return FF_OK;
 }
 
@@ -148,7 +155,7 @@ static ff_status bounces(json_t *b, ff_hits *out)
                                                : (transient ? "delayed" : "failed");
         /* remoteMtaIp: the server SES was talking to when it failed (SES gives no name) */
         st = hit_for(out, str(r, "emailAddress"), action, str(r, "status"),
-                     code && *code ? code : own, str(b, "remoteMtaIp"));
+                     code && *code ? code : own, str(b, "remoteMtaIp"), str(b, "reportingMTA"));
         if (st != FF_OK)
             break;
     }
@@ -165,7 +172,8 @@ static ff_status complaints(json_t *c, ff_hits *out)
     json_t *r;
     ff_status st = FF_OK;
     json_array_foreach(list, i, r) {
-        if ((st = hit_for(out, str(r, "emailAddress"), "failed", NULL, own, NULL)) != FF_OK)
+        if ((st = hit_for(out, str(r, "emailAddress"), "failed", NULL, own, NULL, NULL)) !=
+            FF_OK)
             break;
     }
     return st;
@@ -179,7 +187,7 @@ static ff_status deliveries(json_t *d, ff_hits *out)
     ff_status st = FF_OK;
     json_array_foreach(list, i, r) {
         st = hit_for(out, json_string_value(r), "delivered", NULL, str(d, "smtpResponse"),
-                     str(d, "remoteMtaIp"));
+                     str(d, "remoteMtaIp"), str(d, "reportingMTA"));
         if (st != FF_OK)
             break;
     }
