@@ -699,6 +699,11 @@ static uint64_t gate_prov(ff_rules *set, const char *p, bool add)
     return (uint64_t)1 << (G_PROV + 1);
 }
 
+static rule_head head_of(const rule *r)
+{
+    return (rule_head){r->gate, r->has_text && r->lits.n > 0 ? r->lits.num : NO_LIT};
+}
+
 /* Every rule's gate, again (rules were added, and with them provider names). */
 static void gate_rules(ff_rules *set)
 {
@@ -733,11 +738,8 @@ static void gate_rules(ff_rules *set)
     }
     free(set->heads);
     set->heads = set->n > 0 ? malloc(set->n * sizeof *set->heads) : NULL;
-    for (size_t i = 0; i < set->n && set->heads != NULL; i++) {
-        const rule *r = set->v[i];
-        set->heads[i].gate = r->gate;
-        set->heads[i].lit = r->has_text && r->lits.n > 0 ? r->lits.num : NO_LIT;
-    }
+    for (size_t i = 0; i < set->n && set->heads != NULL; i++)
+        set->heads[i] = head_of(set->v[i]);
 }
 
 /* Parse `data` and insert its rules at the front (user files) or the back (built-ins, in
@@ -1067,14 +1069,7 @@ ff_status ff_rules_match(const ff_rules *rules, const ff_rules_query *q, ff_rule
     const unsigned char *may = NULL; /* per pattern with words: whether it may match */
     enum { PRE_UNKNOWN, PRE_OFF, PRE_ON } pre = PRE_UNKNOWN;
     for (size_t i = 0; i < rules->n; i++) {
-        rule_head h;
-        if (rules->heads != NULL) {
-            h = rules->heads[i];
-        } else {
-            h.gate = rules->v[i]->gate;
-            h.lit = rules->v[i]->has_text && rules->v[i]->lits.n > 0 ? rules->v[i]->lits.num
-                                                                    : NO_LIT;
-        }
+        rule_head h = rules->heads != NULL ? rules->heads[i] : head_of(rules->v[i]);
         if ((h.gate & qgate) != qgate)
             continue;
         if (h.lit != NO_LIT) {

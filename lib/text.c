@@ -14,6 +14,12 @@
 #include <emmintrin.h>
 #endif
 
+/* Whether needle[0..n) is at p: exactly, or up to ASCII case when `fold`. */
+static bool same(const char *p, const char *needle, size_t n, unsigned char fold)
+{
+    return fold ? strncasecmp(p, needle, n) == 0 : memcmp(p, needle, n) == 0;
+}
+
 /* The first place in hay[0..len) where needle[0..n) sits, n >= 2: its first and last
  * bytes are looked for together, sixteen places at a time, and only where both are there
  * is the whole needle compared. Looking for the first byte alone (memchr() a vector at a
@@ -24,11 +30,6 @@
  * MIME boundary, "th"). `fold` 0x20 compares the two bytes with their 0x20 bit set, which
  * lets both ASCII cases of a letter through (and, for some other bytes, a partner that the
  * full compare then refuses); 0 compares them exactly. */
-static bool same(const char *p, const char *needle, size_t n, unsigned char fold)
-{
-    return fold ? strncasecmp(p, needle, n) == 0 : memcmp(p, needle, n) == 0;
-}
-
 static const char *find2(const char *hay, size_t len, const char *needle, size_t n,
                          unsigned char fold)
 {
