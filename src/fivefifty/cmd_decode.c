@@ -78,6 +78,11 @@ static void record_json(cli_jw *w, const char *path, size_t member,
 }
 
 #define WINDOW 256 /* messages read and not yet printed, at most */
+/* Messages in flight per decoding thread. Few enough that a message read on one thread is
+ * still in the caches when it is decoded: with the whole ring in flight (256 messages,
+ * ~1.5 MB of bounces and their records) each waited behind 255 others and the corpus run
+ * took 3 % more CPU; 8 to 64 a thread were alike (bench/ab.py). */
+#define PER_THREAD 16
 #define JOBS_MAX 64
 
 /* One message: its bytes (owned) in, the decoded bounce and its JSON lines out. */
@@ -94,12 +99,12 @@ struct job {
     bool done;  /* decoded (guarded by pipe.mu) */
 };
 
-/* The messages in flight, a ring of WINDOW jobs: [head, tail) are read, [next, tail) wait
+/* The messages in flight, a ring of `limit` jobs: [head, tail) are read, [next, tail) wait
  * for a thread. The main thread reads messages into the ring and prints them from its head
  * in input order; the workers (--jobs minus one) decode from `next`, and the main thread
  * decodes too whenever the ring is full and the message it must print next is not done,
  * so reading and printing overlap decoding instead of stopping every thread between
- * batches. Indexes only grow; a job lives in jobs[index % WINDOW]. */
+ * batches. Indexes only grow; a job lives in jobs[index % limit]. */
 struct pipe {
     struct run *run;
     struct job jobs[WINDOW];
@@ -108,9 +113,12 @@ struct pipe {
     bool main_waits; /* the main thread sleeps on `done` */
     pthread_mutex_t mu;
     pthread_cond_t work, done;
+    size_t limit; /* the ring's size: PER_THREAD a decoding thread, WINDOW at most */
     pthread_t t[JOBS_MAX];
     size_t nthreads;
     bool started;
+    bool prepare; /* the first worker to run opens GMime and the converters first (guarded
+                     by mu) */
 };
 
 static void report(struct run *run, const struct job *j, ff_status st, const char *msg)
@@ -152,7 +160,7 @@ static void decode_job(const struct run *run, struct job *j)
 /* Decodes the job at p->next (the caller holds p->mu, and returns holding it). */
 static void decode_next(struct pipe *p)
 {
-    struct job *j = &p->jobs[p->next++ % WINDOW];
+    struct job *j = &p->jobs[p->next++ % p->limit];
     pthread_mutex_unlock(&p->mu);
     decode_job(p->run, j);
     pthread_mutex_lock(&p->mu);
@@ -165,6 +173,12 @@ static void *worker(void *arg)
 {
     struct pipe *p = arg;
     pthread_mutex_lock(&p->mu);
+    if (p->prepare) {
+        p->prepare = false;
+        pthread_mutex_unlock(&p->mu);
+        ff_decode_prepare();
+        pthread_mutex_lock(&p->mu);
+    }
     for (;;) {
         while (p->next == p->tail && !p->closing)
             pthread_cond_wait(&p->work, &p->mu);
@@ -230,7 +244,7 @@ static void settle(struct pipe *p, size_t keep)
 {
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        struct job *j = &p->jobs[p->head % WINDOW];
+        struct job *j = &p->jobs[p->head % p->limit];
         if (p->head < p->tail && j->done) {
             p->head++;
             pthread_mutex_unlock(&p->mu);
@@ -252,8 +266,8 @@ static void settle(struct pipe *p, size_t keep)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* The workers start with the second message: one message is decoded on this thread alone
- * (by finish()). */
+/* The workers start with the second message, or before the first when cmd_decode() knows
+ * there will be many: one message is decoded on this thread alone (by finish()). */
 static void start_workers(struct pipe *p)
 {
     p->started = true;
@@ -266,7 +280,7 @@ static int one(void *ctx, const char *path, size_t member, const char *data, siz
                char **own)
 {
     struct pipe *p = ctx;
-    struct job *j = &p->jobs[p->tail % WINDOW]; /* free: settle() left room */
+    struct job *j = &p->jobs[p->tail % p->limit]; /* free: settle() left room */
     char where[4096];
     cli_where(where, sizeof where, path, member);
     j->path = strdup(path);
@@ -295,7 +309,7 @@ static int one(void *ctx, const char *path, size_t member, const char *data, siz
     /* Without workers every message is decoded and printed as it is read; with --jobs
      * above one the first waits for the second, so that the first decode (patterns
      * compiled, charset tables loaded) already runs beside the reading. */
-    size_t keep = p->nthreads > 0 ? WINDOW - 1 : p->run->jobs > 1 && !p->started ? 1 : 0;
+    size_t keep = p->nthreads > 0 ? p->limit - 1 : p->run->jobs > 1 && !p->started ? 1 : 0;
     settle(p, keep);
     return 0;
 }
@@ -310,8 +324,31 @@ static void finish(struct pipe *p)
     settle(p, 0);
     for (size_t k = 0; k < p->nthreads; k++)
         pthread_join(p->t[k], NULL);
-    for (size_t k = 0; k < WINDOW; k++)
+    for (size_t k = 0; k < p->limit; k++)
         free(p->jobs[k].out.p);
+}
+
+static struct pipe *pipe_new(struct run *run)
+{
+    struct pipe *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->run = run;
+    p->limit = run->jobs < WINDOW / PER_THREAD ? run->jobs * PER_THREAD : WINDOW;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    return p;
+}
+
+/* Decodes and prints what is still in flight, stops the workers, frees p. */
+static void pipe_end(struct pipe *p)
+{
+    finish(p);
+    pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->work);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
 }
 
 static void summary(const struct run *run, size_t io_errors)
@@ -328,13 +365,6 @@ static void summary(const struct run *run, size_t io_errors)
 }
 
 const char cmd_decode_what[] = "decode bounces, complaints and auto-replies";
-
-static void *prepare(void *arg)
-{
-    (void)arg;
-    ff_decode_prepare();
-    return NULL;
-}
 
 int cmd_decode(int argc, char **argv)
 {
@@ -383,18 +413,27 @@ int cmd_decode(int argc, char **argv)
     /* With a CPU to spare, GMime and the charset converters open on it while the rules load
      * and the first messages are read here: both are a few milliseconds that the first
      * messages would otherwise wait for, one after the other, with the other CPUs idle.
-     * Nothing waits for the thread but the end: a message that needs GMime sooner waits in
-     * its pthread_once() for just as long as it must. One file (an agent's one bounce) is
-     * left alone: it may need neither, and its run would wait at the end for both. */
-    pthread_t prep;
+     * The first worker does it before it takes a message, so no third thread competes
+     * with the decoding ones for the CPUs (a thread of its own took 2-3 ms of CPU from
+     * them at the start of a 45 ms run, and sometimes delayed this one by 2 ms). A
+     * message that needs GMime sooner waits in its pthread_once() for just as long as it
+     * must. One file (an agent's one bounce) is left alone: it may need neither, and its
+     * run would wait at the end for both. */
     struct stat st0;
     bool many = argc - optind > 1 ||
                 (stat(argv[optind], &st0) == 0 && S_ISDIR(st0.st_mode));
-    bool preparing = run.jobs > 1 && many && pthread_create(&prep, NULL, prepare, NULL) == 0;
+    struct pipe *pp = pipe_new(&run);
+    if (pp == NULL) {
+        fprintf(stderr, "fivefifty: out of memory\n");
+        return EXIT_IO;
+    }
+    if (run.jobs > 1 && many) {
+        pp->prepare = true;
+        start_workers(pp);
+    }
     ff_rules *rules = cli_rules(rule_files, nrules);
     if (rules == NULL) {
-        if (preparing)
-            pthread_join(prep, NULL);
+        pipe_end(pp);
         return EXIT_IO;
     }
     run.rules = rules;
@@ -413,25 +452,8 @@ int cmd_decode(int argc, char **argv)
     if (!run.json)
         total = cli_walk(paths, npaths, NULL, NULL, &ignored, true);
     cli_progress_start(&run.progress, total, !run.json);
-    struct pipe *pp = calloc(1, sizeof *pp);
-    if (pp == NULL) {
-        fprintf(stderr, "fivefifty: out of memory\n");
-        ff_rules_free(rules);
-        cli_table_free(&run.table);
-        if (preparing)
-            pthread_join(prep, NULL);
-        return EXIT_IO;
-    }
-    pp->run = &run;
-    pthread_mutex_init(&pp->mu, NULL);
-    pthread_cond_init(&pp->work, NULL);
-    pthread_cond_init(&pp->done, NULL);
     cli_walk(paths, npaths, one, pp, &io_errors, false);
-    finish(pp);
-    pthread_cond_destroy(&pp->done);
-    pthread_cond_destroy(&pp->work);
-    pthread_mutex_destroy(&pp->mu);
-    free(pp);
+    pipe_end(pp);
     cli_progress_end(&run.progress);
     if (!run.json) {
         cli_table_print(stdout, &run.table, 40);
@@ -439,8 +461,6 @@ int cmd_decode(int argc, char **argv)
     }
     cli_table_free(&run.table);
     ff_rules_free(rules);
-    if (preparing)
-        pthread_join(prep, NULL);
     if (io_errors)
         return EXIT_IO;
     if (run.broken)
