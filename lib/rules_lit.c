@@ -705,13 +705,15 @@ typedef struct posting {
 
 /* A word of the index. Its first four bytes (three for a three-byte word) are kept as one
  * number, so a position of the text is compared with a word in one step and the rest of
- * the word only where its start is there. */
+ * the word only where its start is there. The scan reads only these 16 bytes and the
+ * word's bytes, which sit together in the index's pool: with 32-byte entries pointing into
+ * the rules' own allocations, the chain walk missed the cache on nearly every word it
+ * compared (half the scan's time, perf annotate). */
 typedef struct iword {
-    uint32_t key;   /* the first bytes, little end first */
-    unsigned next;  /* next word in the same chain, plus one; 0 ends the chain */
-    unsigned opens; /* the word's first posting, plus one; 0 = none */
-    size_t len;
-    const char *s;  /* borrowed from the rules' ff_lits */
+    uint32_t key;  /* the first bytes, little end first */
+    unsigned next; /* next word in the same chain, plus one; 0 ends the chain */
+    uint32_t len;
+    uint32_t off;  /* where its bytes are in the pool */
 } iword;
 
 /* Words of three bytes and longer words are kept apart, each class with its chains and a
@@ -728,7 +730,10 @@ typedef struct lclass {
 
 struct ff_litindex {
     iword *w;
+    unsigned *opens; /* each word's first posting, plus one; 0 = none */
     size_t n, cap;
+    char *pool;      /* every word's bytes, one after the other */
+    size_t pooln, poolcap;
     posting *post;
     size_t npost, postcap;
     size_t npats;
@@ -769,6 +774,8 @@ void ff_litindex_free(ff_litindex *ix)
     if (ix == NULL)
         return;
     free(ix->w);
+    free(ix->opens);
+    free(ix->pool);
     free(ix->post);
     free(ix);
 }
@@ -789,21 +796,42 @@ static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned
     lclass *c = wl == 3 ? &ix->c3 : &ix->c4;
     uint32_t key = wl == 3 ? key3_at(w) : key4_at(w), h = mix(key);
     unsigned b = h >> (32 - BUCKET_BITS), id = c->head[b];
-    while (id != 0 && !(ix->w[id - 1].len == wl && memcmp(ix->w[id - 1].s, w, wl) == 0))
+    while (id != 0 && !(ix->w[id - 1].len == wl &&
+                        memcmp(ix->pool + ix->w[id - 1].off, w, wl) == 0))
         id = ix->w[id - 1].next;
     if (id != 0) {
         *out = id - 1;
         return FF_OK;
     }
+    if (wl > UINT32_MAX || ix->pooln + wl > UINT32_MAX)
+        return FF_ENOMEM; /* offsets are 32 bits; no rule set comes near */
     if (ix->n == ix->cap) {
         size_t cap = ix->cap ? ix->cap * 2 : 256;
         iword *nw = realloc(ix->w, cap * sizeof *nw);
         if (nw == NULL)
             return FF_ENOMEM;
         ix->w = nw;
+        unsigned *no = realloc(ix->opens, cap * sizeof *no);
+        if (no == NULL)
+            return FF_ENOMEM;
+        ix->opens = no;
         ix->cap = cap;
     }
-    ix->w[ix->n] = (iword){.key = key, .next = c->head[b], .len = wl, .s = w};
+    if (ix->pooln + wl > ix->poolcap) {
+        size_t cap = ix->poolcap ? ix->poolcap * 2 : 4096;
+        while (cap < ix->pooln + wl)
+            cap *= 2;
+        char *np = realloc(ix->pool, cap);
+        if (np == NULL)
+            return FF_ENOMEM;
+        ix->pool = np;
+        ix->poolcap = cap;
+    }
+    memcpy(ix->pool + ix->pooln, w, wl);
+    ix->w[ix->n] = (iword){.key = key, .next = c->head[b], .len = (uint32_t)wl,
+                           .off = (uint32_t)ix->pooln};
+    ix->opens[ix->n] = 0;
+    ix->pooln += wl;
     c->head[b] = (unsigned)ix->n + 1;
     unsigned fb = h >> (32 - FILTER_BITS);
     c->filter[fb / 64] |= (uint64_t)1 << (fb % 64);
@@ -834,8 +862,8 @@ ff_status ff_litindex_add(ff_litindex *ix, ff_lits *l)
                 ix->postcap = cap;
             }
             unsigned w = id[j];
-            ix->post[ix->npost] = (posting){ix->w[w].opens, l->num, sh, id, l->exact[b]};
-            ix->w[w].opens = (unsigned)++ix->npost;
+            ix->post[ix->npost] = (posting){ix->opens[w], l->num, sh, id, l->exact[b]};
+            ix->opens[w] = (unsigned)++ix->npost;
         }
         id += sh[1];
         sh += 2 + sh[0];
@@ -861,7 +889,7 @@ static bool branch_ok(const unsigned *sh, const unsigned *ids, const unsigned ch
 static void open_branches(const ff_litindex *ix, unsigned word, unsigned char *seen)
 {
     unsigned char *may = seen + ix->n;
-    for (unsigned p = ix->w[word].opens; p != 0; p = ix->post[p - 1].next) {
+    for (unsigned p = ix->opens[word]; p != 0; p = ix->post[p - 1].next) {
         const posting *po = &ix->post[p - 1];
         if (po->exact)
             may[po->pat] = FF_LITS_MATCH;
@@ -883,8 +911,9 @@ static void visit(const ff_litindex *ix, unsigned id, uint32_t key, const char *
             continue;
         /* the rest of the word by hand: it nearly always differs within a byte or two,
          * where a call to memcmp() costs more than the compare */
+        const char *s = ix->pool + w->off;
         size_t k = 4;
-        while (k < w->len && t[k] == w->s[k])
+        while (k < w->len && t[k] == s[k])
             k++;
         if (k < w->len)
             continue;
