@@ -13,7 +13,7 @@
 /* The end of the line starting at i (the '\n' or n) and where the next one starts. */
 static size_t line_end(const char *s, size_t n, size_t i, size_t *next)
 {
-    const char *nl = memchr(s + i, '\n', n - i);
+    const char *nl = ff_newline(s + i, n - i);
     size_t e = nl ? (size_t)(nl - s) : n;
     *next = nl ? e + 1 : n;
     return e > i && s[e - 1] == '\r' ? e - 1 : e;
@@ -107,7 +107,7 @@ bool ff_mime_field(const char *h, size_t hn, const char *name, const char **val,
             pos = i;
             return ff_mime_field_next(h, hn, &pos, &nm, &nl, val, vlen);
         }
-        const char *eol = memchr(h + i, '\n', hn - i);
+        const char *eol = ff_newline(h + i, hn - i);
         if (eol == NULL)
             break;
         i = (size_t)(eol - h) + 1;

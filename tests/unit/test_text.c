@@ -111,6 +111,33 @@ static void test_memmem_random(void **state)
     }
 }
 
+/* ff_newline() against memchr(), at every length across its 16-byte steps and its
+ * overlapping last step, with the LF anywhere (or nowhere), and other bytes that differ
+ * from LF in one bit ('\x0a' ^ 0x20 is '*', ^ 0x80 a high byte), in exact-size copies. */
+static void test_newline_random(void **state)
+{
+    (void)state;
+    static const char bytes[] = "ab*\x8a\r\x0b\t ";
+    srand(11);
+    for (int round = 0; round < 40000; round++) {
+        char s[72];
+        size_t len = (size_t)(rand() % 72);
+        for (size_t i = 0; i < len; i++)
+            s[i] = bytes[rand() % (sizeof bytes - 1)];
+        int lfs = rand() % 3; /* none, one, or two LFs */
+        for (int k = 0; k < lfs && len > 0; k++)
+            s[rand() % len] = '\n';
+        char *exact = malloc(len ? len : 1);
+        assert_non_null(exact);
+        memcpy(exact, s, len);
+        const char *want = memchr(exact, '\n', len), *got = ff_newline(exact, len);
+        ptrdiff_t w = want ? want - exact : -1, g = got ? got - exact : -1;
+        free(exact);
+        if (g != w)
+            fail_msg("round %d: %zu bytes: LF at %td instead of %td", round, len, g, w);
+    }
+}
+
 static void test_startswith_case(void **state)
 {
     (void)state;
@@ -199,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_memcasemem_rows),
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_memmem_random),
+        cmocka_unit_test(test_newline_random),
         cmocka_unit_test(test_startswith_case),
         cmocka_unit_test(test_unfold),
         cmocka_unit_test(test_addr_dup),
