@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *nl = memchr(text, '\n', size);
     size_t sl = nl ? (size_t)(nl - text) : size;
     char *subject = strndup(text, sl);
-    ff_header hdr[2] = {{"Subject", subject}, {"X-Failed-Recipients", subject}};
+    ff_header hdr[2] = {{.name = "Subject", .value = subject},
+                        {.name = "X-Failed-Recipients", .value = subject}};
     ff_mail m = {0};
     m.headers = hdr;
     m.nheaders = (size & 1) ? 2 : 1;
