@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 
 /* The escapes that stand for one character class or an assertion and take no argument:
  * they end a run. Every other letter or digit escape (\x, \p, \Q, \g, \1, ...) has a form
@@ -732,8 +734,7 @@ struct ff_litindex {
     iword *w;
     unsigned *opens; /* each word's first posting, plus one; 0 = none */
     size_t n, cap;
-    char *pool;      /* every word's bytes, one after the other */
-    size_t pooln, poolcap;
+    ff_buf pool;     /* every word's bytes, one after the other */
     posting *post;
     size_t npost, postcap;
     size_t npats;
@@ -775,7 +776,7 @@ void ff_litindex_free(ff_litindex *ix)
         return;
     free(ix->w);
     free(ix->opens);
-    free(ix->pool);
+    free(ix->pool.p);
     free(ix->post);
     free(ix);
 }
@@ -797,13 +798,13 @@ static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned
     uint32_t key = wl == 3 ? key3_at(w) : key4_at(w), h = mix(key);
     unsigned b = h >> (32 - BUCKET_BITS), id = c->head[b];
     while (id != 0 && !(ix->w[id - 1].len == wl &&
-                        memcmp(ix->pool + ix->w[id - 1].off, w, wl) == 0))
+                        memcmp(ix->pool.p + ix->w[id - 1].off, w, wl) == 0))
         id = ix->w[id - 1].next;
     if (id != 0) {
         *out = id - 1;
         return FF_OK;
     }
-    if (wl > UINT32_MAX || ix->pooln + wl > UINT32_MAX)
+    if (wl > UINT32_MAX || ix->pool.n + wl > UINT32_MAX)
         return FF_ENOMEM; /* offsets are 32 bits; no rule set comes near */
     if (ix->n == ix->cap) {
         size_t cap = ix->cap ? ix->cap * 2 : 256;
@@ -817,21 +818,13 @@ static ff_status number_word(ff_litindex *ix, const char *w, size_t wl, unsigned
         ix->opens = no;
         ix->cap = cap;
     }
-    if (ix->pooln + wl > ix->poolcap) {
-        size_t cap = ix->poolcap ? ix->poolcap * 2 : 4096;
-        while (cap < ix->pooln + wl)
-            cap *= 2;
-        char *np = realloc(ix->pool, cap);
-        if (np == NULL)
-            return FF_ENOMEM;
-        ix->pool = np;
-        ix->poolcap = cap;
-    }
-    memcpy(ix->pool + ix->pooln, w, wl);
+    size_t off = ix->pool.n;
+    ff_buf_put(&ix->pool, w, wl);
+    if (ix->pool.oom)
+        return FF_ENOMEM;
     ix->w[ix->n] = (iword){.key = key, .next = c->head[b], .len = (uint32_t)wl,
-                           .off = (uint32_t)ix->pooln};
+                           .off = (uint32_t)off};
     ix->opens[ix->n] = 0;
-    ix->pooln += wl;
     c->head[b] = (unsigned)ix->n + 1;
     unsigned fb = h >> (32 - FILTER_BITS);
     c->filter[fb / 64] |= (uint64_t)1 << (fb % 64);
@@ -911,7 +904,7 @@ static void visit(const ff_litindex *ix, unsigned id, uint32_t key, const char *
             continue;
         /* the rest of the word by hand: it nearly always differs within a byte or two,
          * where a call to memcmp() costs more than the compare */
-        const char *s = ix->pool + w->off;
+        const char *s = ix->pool.p + w->off;
         size_t k = 4;
         while (k < w->len && t[k] == s[k])
             k++;
