@@ -34,7 +34,6 @@
 
 #include "buf.h"
 
-
 /* The escapes that stand for one character class or an assertion and take no argument:
  * they end a run. Every other letter or digit escape (\x, \p, \Q, \g, \1, ...) has a form
  * this reader does not follow, so the pattern gets no literals. */

@@ -59,7 +59,8 @@ bool ff_lits_text_ok(const char *text, size_t len);
 void ff_lits_lower(const char *text, size_t len, char *dst);
 
 /* ff_litindex_new() returns an empty index, or NULL on ENOMEM; ff_litindex_free() takes
- * NULL. The index borrows the words of every ff_lits added: it must be freed before them. */
+ * NULL. The index keeps its own copy of the words but borrows the arrays of every ff_lits
+ * added (shapes, word numbers): it must be freed before them. */
 ff_litindex *ff_litindex_new(void);
 void ff_litindex_free(ff_litindex *ix);
 
