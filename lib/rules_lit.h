@@ -65,7 +65,7 @@ ff_litindex *ff_litindex_new(void);
 void ff_litindex_free(ff_litindex *ix);
 
 /* ff_litindex_add() numbers the words of `l` and `l` itself (setting l->id and l->num).
- * The index borrows l's arrays as well as its words. FF_OK or FF_ENOMEM. */
+ * The index copies l's words and borrows its arrays. FF_OK or FF_ENOMEM. */
 ff_status ff_litindex_add(ff_litindex *ix, ff_lits *l);
 
 /* ff_litindex_count() is the number of distinct words; ff_litindex_size() the size of a
