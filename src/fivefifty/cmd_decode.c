@@ -81,7 +81,8 @@ static void record_json(cli_jw *w, const char *path, size_t member,
 /* Messages in flight per decoding thread. Few enough that a message read on one thread is
  * still in the caches when it is decoded: with the whole ring in flight (256 messages,
  * ~1.5 MB of bounces and their records) each waited behind 255 others and the corpus run
- * took 3 % more CPU; 8 to 64 a thread were alike (bench/ab.py). */
+ * took 3 % more CPU. 16 and 32 a thread measured alike; 8 left the worker short of
+ * messages (4 % slower) and 64 was 1.6 % slower (bench/ab.py). */
 #define PER_THREAD 16
 #define JOBS_MAX 64
 
