@@ -161,9 +161,13 @@ static void decode_job(const struct run *run, struct job *j)
 }
 
 /* Whether a read job waits for a thread: p->next moves past the jobs the main thread took
- * out of turn (the caller holds p->mu). */
+ * out of turn (the caller holds p->mu). It may lag behind one of them until now, and if
+ * that job was printed meanwhile its slot is being refilled: `next` starts at the head
+ * at the earliest, where every slot holds the job of its index. */
 static bool waiting(struct pipe *p)
 {
+    if (p->next < p->head)
+        p->next = p->head;
     while (p->next < p->tail && p->jobs[p->next % p->limit].claimed)
         p->next++;
     return p->next < p->tail;
@@ -181,6 +185,8 @@ static void decode_next(struct pipe *p, bool newest)
         while (p->jobs[at % p->limit].claimed)
             at--; /* stops at p->next at the latest: waiting() saw it unclaimed */
     }
+    if (at == p->next)
+        p->next++;
     struct job *j = &p->jobs[at % p->limit];
     j->claimed = true;
     pthread_mutex_unlock(&p->mu);
