@@ -101,17 +101,17 @@ struct job {
     bool done;    /* decoded (guarded by pipe.mu) */
 };
 
-/* The messages in flight, a ring of `limit` jobs: [head, tail) are read, and those of
- * [next, tail) not claimed wait for a thread. The main thread reads messages into the ring
- * and prints them from its head in input order; the workers (--jobs minus one) decode
- * from `next`, and the main thread decodes too, from the other end, whenever the ring is
- * full and the message it must print next is not done, so reading and printing overlap
- * decoding instead of stopping every thread between batches. Indexes only grow; a job
- * lives in jobs[index % limit]. */
+/* The messages in flight, a ring of `limit` jobs: [head, tail) are read, and those not
+ * claimed wait for a thread. The main thread reads messages into the ring and prints them
+ * from its head in input order; the workers (--jobs minus one) decode the oldest waiting,
+ * and the main thread decodes too, the newest, whenever the ring is full and the message
+ * it must print next is not done, so reading and printing overlap decoding instead of
+ * stopping every thread between batches. Indexes only grow; a job lives in
+ * jobs[index % limit]. */
 struct pipe {
     struct run *run;
     struct job jobs[WINDOW];
-    size_t head, tail, next;
+    size_t head, tail;
     bool closing;    /* no more messages will come: idle workers leave */
     bool main_waits; /* the main thread sleeps on `done` */
     pthread_mutex_t mu;
@@ -160,33 +160,27 @@ static void decode_job(const struct run *run, struct job *j)
     ff_bounce_clear(&j->b);
 }
 
-/* Whether a read job waits for a thread: p->next moves past the jobs the main thread took
- * out of turn (the caller holds p->mu). It may lag behind one of them until now, and if
- * that job was printed meanwhile its slot is being refilled: `next` starts at the head
- * at the earliest, where every slot holds the job of its index. */
-static bool waiting(struct pipe *p)
+/* The oldest read job no thread has claimed, or the newest; p->tail when there is none
+ * (the caller holds p->mu). Only [head, tail) is looked at: a slot below the head is being
+ * cleared or refilled outside the lock. A scan of at most `limit` flags, where an index of
+ * the first waiting job had to be kept in step with claims from both ends and with the
+ * head (a lagging one lost records at f96b7aa). */
+static size_t unclaimed(const struct pipe *p, bool newest)
 {
-    if (p->next < p->head)
-        p->next = p->head;
-    while (p->next < p->tail && p->jobs[p->next % p->limit].claimed)
-        p->next++;
-    return p->next < p->tail;
+    for (size_t k = 0; k < p->tail - p->head; k++) {
+        size_t i = newest ? p->tail - 1 - k : p->head + k;
+        if (!p->jobs[i % p->limit].claimed)
+            return i;
+    }
+    return p->tail;
 }
 
-/* Decodes a waiting job (the caller holds p->mu, has seen waiting() true, and gets it back
- * held): a worker takes the oldest, the main thread the newest, the one it read last,
- * whose bytes are still in its caches (decoding the oldest, read 30 messages before, it
- * took 2 us a message more than the worker did). */
-static void decode_next(struct pipe *p, bool newest)
+/* Decodes job `at`, an unclaimed one (the caller holds p->mu, and gets it back held): a
+ * worker takes the oldest, the main thread the newest, the one it read last, whose bytes
+ * are still in its caches (decoding the oldest, read 30 messages before, it took 2 us a
+ * message more than the worker did). */
+static void decode_at(struct pipe *p, size_t at)
 {
-    size_t at = p->next;
-    if (newest) {
-        at = p->tail - 1;
-        while (p->jobs[at % p->limit].claimed)
-            at--; /* stops at p->next at the latest: waiting() saw it unclaimed */
-    }
-    if (at == p->next)
-        p->next++;
     struct job *j = &p->jobs[at % p->limit];
     j->claimed = true;
     pthread_mutex_unlock(&p->mu);
@@ -208,11 +202,12 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
     }
     for (;;) {
-        while (!waiting(p) && !p->closing)
+        size_t at;
+        while ((at = unclaimed(p, false)) == p->tail && !p->closing)
             pthread_cond_wait(&p->work, &p->mu);
-        if (!waiting(p))
+        if (at == p->tail)
             break;
-        decode_next(p, false);
+        decode_at(p, at);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -283,8 +278,9 @@ static void settle(struct pipe *p, size_t keep)
         }
         if (p->tail - p->head <= keep)
             break;
-        if (waiting(p)) {
-            decode_next(p, true);
+        size_t at = unclaimed(p, true);
+        if (at < p->tail) {
+            decode_at(p, at);
             continue;
         }
         p->main_waits = true;
